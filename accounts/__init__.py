@@ -1,0 +1,2 @@
+"""Account Management: organizations, users, groups, roles, dashboards (and later printer login,
+applications and federation)."""

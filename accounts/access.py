@@ -1,0 +1,169 @@
+"""Who may do what where: effective roles and permissions of a user in an organization, and the gate
+that every view and API endpoint passes through (organization_for / OrganizationPermission).
+
+Role sources (guide, "Assigning roles"): the user's own roles, the roles of the organization access groups
+the user belongs to, the organization roles (inherited by every user), and in a child organization the
+roles of the Child Organization Access groups of an ancestor organization the user belongs to.
+"""
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.http import Http404
+
+from .choices import GroupKind, OrganizationStatus
+from .roles import DEFAULT_ROLE, PARTNER_ADMINISTRATOR, permissions_of
+
+
+@dataclass
+class EffectiveRoles:
+    """Roles of a user in one organization, by source (the user page shows the three counts)."""
+
+    user: set[str] = field(default_factory=set)
+    group: set[str] = field(default_factory=set)
+    organization: set[str] = field(default_factory=set)
+    child_access: set[str] = field(default_factory=set)
+
+    @property
+    def all(self) -> set[str]:
+        return {DEFAULT_ROLE} | self.user | self.group | self.organization | self.child_access
+
+
+def _cache(user) -> dict:
+    cache = getattr(user, "_lexcloud_access_cache", None)
+    if cache is None:
+        cache = {}
+        user._lexcloud_access_cache = cache
+    return cache
+
+
+def forget(user) -> None:
+    """Drop the per-request cache after a change of roles or memberships."""
+    if hasattr(user, "_lexcloud_access_cache"):
+        del user._lexcloud_access_cache
+
+
+def _home_assignments(user) -> list[tuple[str, int | None, int | None, str | None]]:
+    """All role assignments that reach the user in their own organization, in one query."""
+    from .models import RoleAssignment
+
+    cache = _cache(user)
+    if "home" not in cache:
+        cache["home"] = list(
+            RoleAssignment.objects.filter(organization_id=user.organization_id)
+            .filter(Q(user=user) | Q(group__members=user) | Q(user__isnull=True, group__isnull=True))
+            .values_list("role", "user_id", "group_id", "group__kind")
+        )
+    return cache["home"]
+
+
+def _child_access_roles(user) -> set[str]:
+    return {role for role, _u, group_id, kind in _home_assignments(user)
+            if group_id and kind == GroupKind.CHILD_ORGANIZATION_ACCESS}
+
+
+def _is_child_access_member(user) -> bool:
+    from .models import Group
+
+    cache = _cache(user)
+    if "cag_member" not in cache:
+        cache["cag_member"] = Group.objects.filter(
+            organization_id=user.organization_id, kind=GroupKind.CHILD_ORGANIZATION_ACCESS, members=user
+        ).exists()
+    return cache["cag_member"]
+
+
+def effective_roles(user, organization) -> EffectiveRoles:
+    roles = EffectiveRoles()
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return roles
+    if organization.pk == user.organization_id:
+        for role, user_id, group_id, kind in _home_assignments(user):
+            if user_id:
+                roles.user.add(role)
+            elif group_id and kind == GroupKind.ORGANIZATION_ACCESS:
+                roles.group.add(role)
+            elif not group_id:
+                roles.organization.add(role)
+        # Partner Administrators manage the child organizations of their own organization.
+        if _is_child_access_member(user):
+            roles.child_access.add(PARTNER_ADMINISTRATOR)
+    elif _is_child_access_member(user) and is_descendant(organization, user.organization_id):
+        roles.child_access = _child_access_roles(user) | {PARTNER_ADMINISTRATOR}
+    return roles
+
+
+def effective_permissions(user, organization) -> frozenset[str]:
+    """The one function that answers "may this user do X in this organization"."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cache = _cache(user)
+    key = ("perms", organization.pk)
+    if key not in cache:
+        roles = effective_roles(user, organization)
+        if organization.pk != user.organization_id and not roles.child_access:
+            cache[key] = frozenset()
+        else:
+            cache[key] = permissions_of(roles.all, organization.entitlements)
+    return cache[key]
+
+
+def is_descendant(organization, ancestor_id) -> bool:
+    return any(org.pk == ancestor_id for org in organization.ancestors())
+
+
+def can_see(user, organization) -> bool:
+    """An organization exists for a user only if it is theirs or one they reach as a partner."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if organization.pk == user.organization_id:
+        return True
+    if organization.status == OrganizationStatus.PENDING_DELETION:
+        return False
+    return _is_child_access_member(user) and is_descendant(organization, user.organization_id)
+
+
+def visible_organizations(user):
+    """The user's organization followed by every descendant reached through child organization access."""
+    from .models import Organization
+
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cache = _cache(user)
+    if "visible" not in cache:
+        home = Organization.objects.get(pk=user.organization_id)
+        found = [home]
+        if _is_child_access_member(user):
+            frontier = [home.pk]
+            while frontier:
+                level = list(Organization.objects.filter(parent_id__in=frontier)
+                             .exclude(status=OrganizationStatus.PENDING_DELETION).select_related("parent"))
+                found.extend(level)
+                frontier = [org.pk for org in level]
+        cache["visible"] = found
+    return cache["visible"]
+
+
+def organization_ids_with(user, permission: str) -> list:
+    return [org.pk for org in visible_organizations(user) if permission in effective_permissions(user, org)]
+
+
+class Denied(Exception):
+    """The organization is visible but the permission is missing (403)."""
+
+
+def organization_for(user, org_id, permission):
+    """The gate: the organization if the user holds `permission` there (a code, or a tuple of codes of
+    which any one suffices); Http404 if the user cannot see it; Denied (answered 403) if they see it
+    without the permission."""
+    from .models import Organization
+
+    try:
+        organization = Organization.objects.select_related("parent").get(pk=org_id)
+    except (Organization.DoesNotExist, ValueError):
+        raise Http404("No such organization.") from None
+    if not can_see(user, organization):
+        raise Http404("No such organization.")
+    needed = (permission,) if isinstance(permission, str) else tuple(permission)
+    if not set(needed) & effective_permissions(user, organization):
+        raise Denied(permission)
+    return organization

@@ -1,0 +1,3 @@
+"""dashboards API."""
+
+urlpatterns: list = []

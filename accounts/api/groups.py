@@ -1,0 +1,3 @@
+"""groups API."""
+
+urlpatterns: list = []

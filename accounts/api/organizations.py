@@ -1,0 +1,4 @@
+"""organizations API."""
+
+urlpatterns: list = []
+org_urlpatterns: list = []

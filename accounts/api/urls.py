@@ -1,0 +1,18 @@
+"""/api/v1/ routes. Tenant resources are nested under organizations/{org_id}/."""
+from django.urls import include, path
+
+from . import dashboards, groups, imports, organizations, roles, users
+
+org_routes = [
+    *organizations.org_urlpatterns,
+    *users.urlpatterns,
+    *imports.urlpatterns,
+    *groups.urlpatterns,
+    *roles.urlpatterns,
+]
+
+urlpatterns = [
+    *organizations.urlpatterns,
+    *dashboards.urlpatterns,
+    path("organizations/<uuid:org_id>/", include(org_routes)),
+]

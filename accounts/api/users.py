@@ -1,0 +1,3 @@
+"""users API."""
+
+urlpatterns: list = []

@@ -1,0 +1,72 @@
+"""Seed a demo: a partner organization, a customer child organization, administrators and users.
+Idempotent: running it again prints the same logins and changes nothing."""
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.choices import GroupKind, OrganizationKind, Service
+from accounts.models import Group, Organization, User
+from accounts.roles import ORGANIZATION_ADMINISTRATOR, USER_ADMINISTRATOR
+from accounts.services import groups as group_services
+from accounts.services import roles as role_services
+from accounts.services.organizations import create_organization
+from accounts.services.users import create_user
+
+DEMO_PASSWORD = "Demo-pass1!"
+ALL_SERVICES = [s for s in Service.values]
+
+
+class Command(BaseCommand):
+    help = "Create demo organizations and users (idempotent) and print their logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", default=DEMO_PASSWORD, help="password of every demo login")
+
+    @transaction.atomic
+    def handle(self, *args, password, **options):
+        partner = self._org("Demo Partner", OrganizationKind.PARTNER, None)
+        customer = self._org("Acme Corporation", OrganizationKind.CUSTOMER, partner)
+        sibling = self._org("Globex Industries", OrganizationKind.CUSTOMER, partner)
+
+        logins = []
+        pa = self._user(partner, "partner.admin@demo.lexcloud.test", password, "Pat", "Partner")
+        cag = Group.objects.filter(organization=partner, kind=GroupKind.CHILD_ORGANIZATION_ACCESS).first()
+        if cag is None:
+            cag = group_services.create_group(partner, "Child Organization Access Group",
+                                              GroupKind.CHILD_ORGANIZATION_ACCESS)
+            role_services.assign_group_roles(cag, [ORGANIZATION_ADMINISTRATOR, "fleet_management_administrator",
+                                                   "file_service_administrator"])
+        group_services.add_members(cag, [pa.pk])
+        role_services.assign_user_roles(pa, [ORGANIZATION_ADMINISTRATOR])
+        logins.append(("Partner Administrator", pa, partner))
+
+        oa = self._user(customer, "admin@acme.lexcloud.test", password, "Olivia", "Admin")
+        role_services.assign_user_roles(oa, [ORGANIZATION_ADMINISTRATOR])
+        logins.append(("Organization Administrator", oa, customer))
+        ua = self._user(customer, "useradmin@acme.lexcloud.test", password, "Ulysses", "Useradmin")
+        role_services.assign_user_roles(ua, [USER_ADMINISTRATOR])
+        logins.append(("User Administrator", ua, customer))
+        role_services.assign_organization_roles(customer, ["print_release_management_user"])
+        staff = Group.objects.get(organization=customer, name="Help Desk")
+        for first, last in (("John", "Doe"), ("Lois", "Lane"), ("Clark", "Kent")):
+            user = self._user(customer, f"{first.lower()}.{last.lower()}@acme.lexcloud.test", password, first, last,
+                              department="Sales" if first != "Clark" else "Newsroom")
+            logins.append(("User", user, customer))
+        group_services.add_members(staff, [User.objects.get(email="lois.lane@acme.lexcloud.test").pk])
+        ga = self._user(sibling, "admin@globex.lexcloud.test", password, "Gina", "Globex")
+        role_services.assign_user_roles(ga, [ORGANIZATION_ADMINISTRATOR])
+        logins.append(("Organization Administrator", ga, sibling))
+
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password for all: %s):" % password))
+        for role, user, org in logins:
+            self.stdout.write(f"  {user.email:<40} {role:<28} {org.name}")
+
+    def _org(self, name, kind, parent):
+        org = Organization.objects.filter(name=name).first()
+        return org or create_organization(name, kind=kind, parent=parent, entitlements=ALL_SERVICES)
+
+    def _user(self, org, email, password, first, last, **profile):
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = create_user(org, email, password=password, first_name=first, last_name=last,
+                               display_name=f"{first} {last}", send_password_link=False, **profile)
+        return user

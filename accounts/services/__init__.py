@@ -1,0 +1,1 @@
+"""State changes of Account Management. UI views, API views, tasks and commands call these."""

@@ -1,0 +1,60 @@
+"""Groups: create, delete, members. Child Organization Access groups always hold Partner Administrator."""
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from .. import access
+from ..choices import GroupKind
+from ..models import Group, Organization, RoleAssignment, User
+from ..roles import PARTNER_ADMINISTRATOR
+
+# "Group names cannot contain ! @ # $ % ^ & * ; + ? / \ [ ]": those characters become "_".
+FORBIDDEN_GROUP_CHARS = re.compile(r"[!@#$%^&*;+?/\\\[\]]")
+
+
+def sanitize_group_name(name: str) -> str:
+    return FORBIDDEN_GROUP_CHARS.sub("_", (name or "").strip())
+
+
+@transaction.atomic
+def create_group(org: Organization, name: str, kind=GroupKind.ORGANIZATION_ACCESS) -> Group:
+    name = sanitize_group_name(name)
+    if not name:
+        raise ValidationError({"name": "Type a group name."})
+    if len(name) > 150:
+        raise ValidationError({"name": "The group name can have at most 150 characters."})
+    if kind == GroupKind.CHILD_ORGANIZATION_ACCESS and not org.is_partner:
+        raise ValidationError({"kind": "Child organization access groups are available only to channel partners."})
+    if Group.objects.filter(organization=org, name__iexact=name).exists():
+        raise ValidationError({"name": "Type a unique group name."})
+    group = Group.objects.create(organization=org, name=name, kind=kind)
+    if kind == GroupKind.CHILD_ORGANIZATION_ACCESS:
+        RoleAssignment.objects.create(organization=org, group=group, role=PARTNER_ADMINISTRATOR)
+    return group
+
+
+@transaction.atomic
+def delete_groups(org: Organization, group_ids) -> int:
+    """"Deleting a group does not delete the users from the organization." Members lose its roles."""
+    deleted = Group.objects.filter(organization=org, pk__in=list(group_ids)).count()
+    Group.objects.filter(organization=org, pk__in=list(group_ids)).delete()
+    return deleted
+
+
+@transaction.atomic
+def add_members(group: Group, user_ids) -> int:
+    users = list(User.objects.filter(organization_id=group.organization_id, pk__in=list(user_ids)))
+    if len(users) != len(set(user_ids)):
+        raise ValidationError({"members": "Members must be users of the group's organization."})
+    group.members.add(*users)
+    for user in users:
+        access.forget(user)
+    return len(users)
+
+
+@transaction.atomic
+def remove_members(group: Group, user_ids) -> int:
+    users = list(group.members.filter(pk__in=list(user_ids)))
+    group.members.remove(*users)
+    return len(users)

@@ -1,0 +1,76 @@
+"""Assign and remove roles of users, groups and organizations."""
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from .. import access
+from ..choices import GroupKind
+from ..models import Group, Organization, RoleAssignment, User
+from ..roles import BY_CODE, DEFAULT_ROLE, PARTNER_ADMINISTRATOR, assignable_roles
+
+
+def _check_assignable(org: Organization, roles) -> list[str]:
+    allowed = {role.code for role in assignable_roles(org.entitlements)}
+    roles = list(dict.fromkeys(roles))
+    unknown = [r for r in roles if r not in BY_CODE]
+    if unknown:
+        raise ValidationError({"roles": f"Unknown roles: {', '.join(unknown)}."})
+    not_entitled = [BY_CODE[r].name for r in roles if r not in allowed]
+    if not_entitled:
+        raise ValidationError({"roles": f"The organization is not entitled to: {', '.join(not_entitled)}."})
+    return roles
+
+
+def _add(org, roles, **holder):
+    existing = set(RoleAssignment.objects.filter(organization=org, **holder).values_list("role", flat=True))
+    RoleAssignment.objects.bulk_create(
+        [RoleAssignment(organization=org, role=r, **holder) for r in roles if r not in existing]
+    )
+
+
+@transaction.atomic
+def assign_user_roles(user: User, roles) -> None:
+    roles = [r for r in _check_assignable(user.organization, roles) if r != DEFAULT_ROLE]
+    if PARTNER_ADMINISTRATOR in roles and not user.member_of.filter(kind=GroupKind.CHILD_ORGANIZATION_ACCESS).exists():
+        raise ValidationError({"roles": "You can assign the Partner Administrator role only to members of a "
+                                        "Child Organization Access Group."})
+    _add(user.organization, roles, user=user)
+    access.forget(user)
+
+
+@transaction.atomic
+def remove_user_roles(user: User, roles) -> int:
+    deleted, _ = RoleAssignment.objects.filter(user=user, role__in=list(roles)).delete()
+    access.forget(user)
+    return deleted
+
+
+@transaction.atomic
+def assign_group_roles(group: Group, roles) -> None:
+    roles = _check_assignable(group.organization, roles)
+    if PARTNER_ADMINISTRATOR in roles and not group.is_child_access:
+        raise ValidationError({"roles": "The Partner Administrator role belongs to Child Organization Access groups."})
+    _add(group.organization, roles, group=group)
+
+
+@transaction.atomic
+def remove_group_roles(group: Group, roles) -> int:
+    roles = set(roles)
+    if group.is_child_access and PARTNER_ADMINISTRATOR in roles:
+        raise ValidationError({"roles": "You cannot delete the Partner Administrator role from a child "
+                                        "organization access group."})
+    deleted, _ = RoleAssignment.objects.filter(group=group, role__in=roles).delete()
+    return deleted
+
+
+@transaction.atomic
+def assign_organization_roles(org: Organization, roles) -> None:
+    roles = [r for r in _check_assignable(org, roles) if r != DEFAULT_ROLE]
+    if PARTNER_ADMINISTRATOR in roles:
+        raise ValidationError({"roles": "The Partner Administrator role cannot be an organization role."})
+    _add(org, roles, user=None, group=None)
+
+
+@transaction.atomic
+def remove_organization_roles(org: Organization, roles) -> int:
+    deleted, _ = RoleAssignment.objects.filter(organization=org, user=None, group=None, role__in=list(roles)).delete()
+    return deleted

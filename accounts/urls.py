@@ -1,0 +1,28 @@
+"""Account Management pages and the shell's own pages (sign-in, dashboard, My Account)."""
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from .views import dashboards, groups, home, imports, my_account, organizations, users
+
+account = [
+    path("", home.AccountHomeView.as_view(), name="home"),
+    path("switch/", home.switch_organization, name="switch"),
+    *organizations.urlpatterns,
+    *users.urlpatterns,
+    *imports.urlpatterns,
+    *groups.urlpatterns,
+]
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password_reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password_reset/done/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("accounts/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
+    path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    *my_account.urlpatterns,
+    *dashboards.urlpatterns,
+    path("o/<uuid:org_id>/account/", include((account, "accounts"))),
+]

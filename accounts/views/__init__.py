@@ -1,0 +1,1 @@
+"""UI views of Account Management and the shell, one module per area."""

@@ -1,0 +1,1 @@
+"""Analytics portal (built in later issues)."""

@@ -1,0 +1,1 @@
+"""Fleet Management portal (built in later issues)."""

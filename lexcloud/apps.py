@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LexcloudConfig(AppConfig):
+    name = "lexcloud"
+    verbose_name = "lexcloud core"

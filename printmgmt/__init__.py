@@ -1,0 +1,1 @@
+"""Print Management portal (built in later issues)."""

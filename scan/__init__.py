@@ -1,0 +1,1 @@
+"""Scan Management portal (built in later issues)."""

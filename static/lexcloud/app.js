@@ -1,0 +1,57 @@
+// lexcloud UI behaviours: small, dependency-free, progressive enhancement only.
+(function () {
+  "use strict";
+
+  // Close other dropdown menus when one opens, and all of them on an outside click.
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) menu.removeAttribute("open");
+    });
+  });
+
+  // "Select all" checkbox: <input type=checkbox data-select-all="name"> toggles inputs named name.
+  document.addEventListener("change", function (event) {
+    var name = event.target.getAttribute("data-select-all");
+    if (!name) return;
+    document.querySelectorAll('input[type=checkbox][name="' + name + '"]').forEach(function (box) {
+      box.checked = event.target.checked;
+    });
+  });
+
+  // Buttons that ask first: <button data-confirm="Delete the selected users?">.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-confirm]");
+    if (button && !window.confirm(button.getAttribute("data-confirm"))) event.preventDefault();
+  });
+
+  // Copy to clipboard: <button data-copy="text">.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) return;
+    event.preventDefault();
+    var text = button.getAttribute("data-copy");
+    var done = function () { var old = button.textContent; button.textContent = "Copied"; setTimeout(function () { button.textContent = old; }, 1500); };
+    if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(text).then(done); }
+    else { var area = document.createElement("textarea"); area.value = text; document.body.appendChild(area); area.select();
+      document.execCommand("copy"); area.remove(); done(); }
+  });
+
+  // Show/hide password: <input type=checkbox data-reveal="id-of-input">.
+  document.addEventListener("change", function (event) {
+    var id = event.target.getAttribute("data-reveal");
+    if (id) document.getElementById(id).type = event.target.checked ? "text" : "password";
+  });
+
+  // Auto refresh: <div data-refresh-url="..." data-refresh-seconds="300"> reloads its inner HTML.
+  function schedule(el) {
+    var seconds = parseInt(el.getAttribute("data-refresh-seconds") || "300", 10);
+    setTimeout(function () {
+      fetch(el.getAttribute("data-refresh-url"), { headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+        .then(function (html) { el.innerHTML = html; })
+        .catch(function () {})
+        .finally(function () { if (el.getAttribute("data-refresh-stop") !== "1") schedule(el); });
+    }, seconds * 1000);
+  }
+  document.querySelectorAll("[data-refresh-url]").forEach(schedule);
+})();

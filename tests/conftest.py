@@ -1,0 +1,77 @@
+"""Shared fixtures. The tenancy cast follows Healthchecks: `acme` is the organization under test (a child of
+the partner `demo`), `globex` its sibling; personas are built per test from the role catalog."""
+import pytest
+from django.core import mail  # noqa: F401  (locmem outbox for most tests)
+
+from accounts.choices import GroupKind, OrganizationKind, Service
+from accounts.models import User
+from accounts.services import groups as group_services
+from accounts.services import roles as role_services
+from accounts.services.organizations import create_organization
+from accounts.services.users import create_user
+
+PASSWORD = "Test-pass1!"
+ALL_SERVICES = list(Service.values)
+
+
+@pytest.fixture(autouse=True)
+def _fast_settings(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    from lexcloud.celery import app
+
+    app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def partner(db):
+    return create_organization("Demo Partner", kind=OrganizationKind.PARTNER, entitlements=ALL_SERVICES)
+
+
+@pytest.fixture
+def acme(partner):
+    return create_organization("Acme", parent=partner, entitlements=ALL_SERVICES)
+
+
+@pytest.fixture
+def globex(partner):
+    return create_organization("Globex", parent=partner, entitlements=ALL_SERVICES)
+
+
+def make_user(org, email, roles=(), password=PASSWORD, **profile) -> User:
+    user = create_user(org, email, password=password, send_password_link=False, **profile)
+    if roles:
+        role_services.assign_user_roles(user, list(roles))
+    return user
+
+
+@pytest.fixture
+def org_admin(acme):
+    return make_user(acme, "admin@acme.test", ["organization_administrator"], first_name="Olivia", last_name="Admin")
+
+
+@pytest.fixture
+def member(acme):
+    return make_user(acme, "member@acme.test", first_name="Mia", last_name="Member")
+
+
+@pytest.fixture
+def partner_admin(partner):
+    """A member of the partner's Child Organization Access group holding Organization Administrator there."""
+    user = make_user(partner, "pa@partner.test", first_name="Pat", last_name="Partner")
+    cag = group_services.create_group(partner, "Child Organization Access Group", GroupKind.CHILD_ORGANIZATION_ACCESS)
+    role_services.assign_group_roles(cag, ["organization_administrator"])
+    group_services.add_members(cag, [user.pk])
+    return user
+
+
+@pytest.fixture
+def globex_admin(globex):
+    return make_user(globex, "admin@globex.test", ["organization_administrator"])
+
+
+@pytest.fixture
+def make():
+    return make_user

@@ -11,6 +11,7 @@ class OrgViewMixin(LoginRequiredMixin):
     """UI views under /o/<org_id>/...: anonymous → sign-in page, unseen org → 404, no permission → 403."""
 
     permission: str = ""
+    ok_status = 200  # what a permitted GET answers (302 for views that only redirect); read by the tenancy matrix
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:

@@ -2,11 +2,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from .forms_auth import ResetForm
 from .views import dashboards, groups, home, imports, my_account, organizations, users
 
 account = [
     path("", home.AccountHomeView.as_view(), name="home"),
-    path("switch/", home.switch_organization, name="switch"),
+    path("switch/", home.SwitchOrganizationView.as_view(), name="switch"),
     *organizations.urlpatterns,
     *users.urlpatterns,
     *imports.urlpatterns,
@@ -17,7 +18,8 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/password_reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password_reset/", auth_views.PasswordResetView.as_view(form_class=ResetForm),
+         name="password_reset"),
     path("accounts/password_reset/done/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path("accounts/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(),
          name="password_reset_confirm"),

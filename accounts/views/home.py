@@ -2,11 +2,11 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views.generic import TemplateView
+from django.views.generic import TemplateView, View
 
 from lexcloud.registry import registry
 
-from ..access import Denied, effective_permissions, organization_for
+from ..access import effective_permissions
 from ..gate import OrgViewMixin
 from ..roles import Perm
 
@@ -16,20 +16,21 @@ def home(request):
     return redirect("dashboard")
 
 
-@login_required
-def switch_organization(request, org_id):
+class SwitchOrganizationView(OrgViewMixin, View):
     """Open a visible organization in the first portal the user may use there (404 for unseen ones)."""
-    try:
-        org = organization_for(request.user, org_id, Perm.OWN_ACCOUNT)
-    except Denied:  # pragma: no cover - every visible organization grants account.own
+
+    permission = Perm.OWN_ACCOUNT
+    ok_status = 302
+
+    def get(self, request, org_id):
+        org = self.organization
+        perms = effective_permissions(request.user, org)
+        if Perm.ACCOUNT_PORTAL in perms:
+            return redirect("accounts:home", org_id=org.pk)
+        for portal in sorted(registry.portals.values(), key=lambda p: p.order):
+            if org.is_entitled(portal.service) and set(portal.permissions) & perms:
+                return redirect(reverse(portal.url_name, kwargs={"org_id": org.pk}))
         return redirect("dashboard")
-    perms = effective_permissions(request.user, org)
-    if Perm.ACCOUNT_PORTAL in perms:
-        return redirect("accounts:home", org_id=org.pk)
-    for portal in sorted(registry.portals.values(), key=lambda p: p.order):
-        if org.is_entitled(portal.service) and set(portal.permissions) & perms:
-            return redirect(reverse(portal.url_name, kwargs={"org_id": org.pk}))
-    return redirect("dashboard")
 
 
 class AccountHomeView(OrgViewMixin, TemplateView):

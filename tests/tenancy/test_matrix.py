@@ -1,0 +1,198 @@
+"""The tenancy matrix: every registered URL against every kind of caller.
+
+Each URL either sits under an organization (`org_id` in its route) and declares the permission its view
+needs, or is listed below as public / user-scoped. The expected status of each caller is derived from the
+role catalog directly (not from accounts.access), so the gate is checked against an independent oracle:
+
+- anonymous: UI → 302 to sign-in, API → 403
+- a user of the organization without any role granting the permission → 403
+- a user of the organization holding a role that grants it → 200 (405 for POST-only views)
+- a partner administrator of the parent, through a Child Organization Access group → same as the holder
+- a user of a sibling organization (administrator there) → 404
+- the holder, asking for an object of another organization under their own organization's URL → 404
+
+A URL added without a permission declaration, or with an id kwarg the matrix cannot fill, fails the test.
+"""
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.choices import GroupKind
+from accounts.models import Card, Dashboard, Group, UserImport
+from accounts.roles import DEFAULT_ROLE, PARTNER_ADMINISTRATOR, ROLES
+from accounts.services import groups as group_services
+from accounts.services import roles as role_services
+from tests.conftest import make_user
+
+PUBLIC = {"login", "logout", "password_reset", "password_reset_done", "password_reset_confirm",
+          "password_reset_complete", "healthz", "api-schema", "api-docs"}
+
+
+def _walk(patterns, prefix="", namespace=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{namespace}:{p.namespace}".strip(":") if p.namespace else namespace
+            yield from _walk(p.url_patterns, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            if p.name is None:
+                continue
+            yield (f"{namespace}:{p.name}".strip(":"), prefix + str(p.pattern), p)
+
+
+ROUTES = sorted({name: (route, pattern) for name, route, pattern in _walk(get_resolver().url_patterns)}.items())
+
+
+def _view_class(pattern):
+    callback = pattern.callback
+    return getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+
+
+def _declared_permission(pattern):
+    callback = pattern.callback
+    initkwargs = getattr(callback, "view_initkwargs", None) or getattr(callback, "initkwargs", None) or {}
+    if "permission" in initkwargs and initkwargs["permission"]:
+        return initkwargs["permission"]
+    if initkwargs.get("portal"):
+        from lexcloud.registry import registry
+
+        return registry.portals[initkwargs["portal"]].permissions
+    cls = _view_class(pattern)
+    return getattr(cls, "permission", None) if cls else None
+
+
+def _handles_get(pattern):
+    callback = pattern.callback
+    actions = getattr(callback, "actions", None)
+    if actions is not None:
+        return "get" in actions
+    cls = _view_class(pattern)
+    if cls is None:
+        return True
+    return hasattr(cls, "get") or (hasattr(cls, "list") and not actions)
+
+
+def _kwarg_names(route):
+    return set(re.findall(r"<(?:\w+:)?(\w+)>", route))
+
+
+@pytest.fixture
+def world(partner, acme, globex):
+    """Two sibling organizations under one partner, each with one object of every kind."""
+    def objects(org):
+        user = make_user(org, f"someone@{org.name.lower()}.test")
+        group = Group.objects.filter(organization=org).first()
+        imp = UserImport.objects.create(organization=org, filename="x.csv", content="")
+        return {"user_id": user.pk, "group_id": group.pk, "import_id": imp.pk}
+
+    return {"acme": acme, "globex": globex, "partner": partner, "acme_objs": objects(acme),
+            "globex_objs": objects(globex)}
+
+
+def _role_for(permission, org):
+    needed = (permission,) if isinstance(permission, str) else tuple(permission)
+    for role in ROLES:
+        if role.code in (DEFAULT_ROLE, PARTNER_ADMINISTRATOR):
+            continue
+        if set(needed) & role.permissions and (role.service == "account" or role.service in org.entitlements):
+            return role.code
+    return None
+
+
+def _default_grants(permission):
+    needed = (permission,) if isinstance(permission, str) else tuple(permission)
+    default = next(r for r in ROLES if r.code == DEFAULT_ROLE)
+    return bool(set(needed) & default.permissions)
+
+
+ORG_ROUTES = [(n, r, p) for n, (r, p) in ROUTES if "org_id" in _kwarg_names(r)]
+OTHER_ROUTES = [(n, r, p) for n, (r, p) in ROUTES if "org_id" not in _kwarg_names(r) and n not in PUBLIC]
+
+
+def test_every_route_is_classified():
+    assert ORG_ROUTES, "no organization routes found"
+    missing = [n for n, r, p in ORG_ROUTES if not _declared_permission(p)]
+    assert not missing, f"organization routes without a declared permission: {missing}"
+
+
+@pytest.mark.parametrize("name,route,pattern", ORG_ROUTES, ids=[n for n, _r, _p in ORG_ROUTES])
+def test_organization_route(name, route, pattern, world, client):
+    acme, globex, partner = world["acme"], world["globex"], world["partner"]
+    permission = _declared_permission(pattern)
+    names = _kwarg_names(route) - {"org_id"}
+    unknown = names - set(world["acme_objs"])
+    assert not unknown, f"{name}: the matrix has no object for kwargs {unknown}; add one to the world fixture"
+    url = reverse(name, kwargs={"org_id": acme.pk, **{k: world["acme_objs"][k] for k in names}})
+    is_api = route.startswith("api/")
+    allowed = getattr(_view_class(pattern), "ok_status", 200) if _handles_get(pattern) else 405
+
+    def get(user):
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        return client.get(url).status_code
+
+    # anonymous
+    status = get(None)
+    assert status == (403 if is_api else 302), f"anonymous {url}: {status}"
+
+    # same organization, no role granting it
+    plain = make_user(acme, "plain@acme.test")
+    expected = allowed if _default_grants(permission) else 403
+    assert get(plain) == expected, f"plain user {url}"
+
+    # same organization, with a role granting it (none exists for Partner Administrator-only permissions)
+    role = _role_for(permission, acme)
+    holder = make_user(acme, "holder@acme.test", [role]) if role else None
+    if holder is not None:
+        assert get(holder) == allowed, f"holder ({role}) {url}"
+
+    # partner administrator of the parent, through a Child Organization Access group holding that role
+    pa = make_user(partner, "pa@partner.test")
+    cag = group_services.create_group(partner, "CAG", GroupKind.CHILD_ORGANIZATION_ACCESS)
+    if role:
+        role_services.assign_group_roles(cag, [role])
+    group_services.add_members(cag, [pa.pk])
+    assert get(pa) == allowed, f"partner admin {url}"
+
+    # a user of the sibling organization, administrator there
+    sibling = make_user(globex, "sib@globex.test", [role] if role else ["organization_administrator"])
+    assert get(sibling) == 404, f"sibling {url}"
+
+    # the holder asking for another organization's objects under their own organization
+    if names:
+        foreign = reverse(name, kwargs={"org_id": acme.pk, **{k: world["globex_objs"][k] for k in names}})
+        client.logout()
+        client.force_login(holder or pa)
+        assert client.get(foreign).status_code == 404, f"cross-organization ids {foreign}"
+
+
+USER_OBJECTS = {"dashboard_id", "card_id"}
+
+
+@pytest.mark.parametrize("name,route,pattern", OTHER_ROUTES, ids=[n for n, _r, _p in OTHER_ROUTES])
+def test_user_scoped_route(name, route, pattern, acme, client):
+    """Routes outside organizations belong to the signed-in user: anonymous is refused, another user's
+    objects answer 404."""
+    names = _kwarg_names(route)
+    unknown = names - USER_OBJECTS
+    assert not unknown, f"{name}: unclassified kwargs {unknown}: put the route under an organization or extend the matrix"
+    owner, other = make_user(acme, "owner@acme.test"), make_user(acme, "other@acme.test")
+
+    def objects_of(user):
+        dashboard = Dashboard.objects.create(user=user, name=f"D {user.pk}", is_default=False)
+        card = Card.objects.create(dashboard=dashboard, card_type="my_account", name="Me")
+        return {"dashboard_id": dashboard.pk, "card_id": card.pk}
+
+    mine, theirs = objects_of(owner), objects_of(other)
+    url = reverse(name, kwargs={k: mine[k] for k in names})
+    is_api = route.startswith("api/")
+    client.logout()
+    status = client.get(url).status_code
+    assert status == (403 if is_api else 302), f"anonymous {url}: {status}"
+    client.force_login(owner)
+    status = client.get(url).status_code
+    assert status in ((200, 302) if _handles_get(pattern) else (405,)), f"owner {url}: {status}"
+    if names:
+        foreign = reverse(name, kwargs={k: theirs[k] for k in names})
+        assert client.get(foreign).status_code == 404, f"another user's objects {foreign}"

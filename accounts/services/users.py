@@ -85,13 +85,16 @@ def password_link(user: User) -> str:
     return settings.BASE_URL.rstrip("/") + reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
 
 
-def send_password_links(user_ids) -> int:
-    """"Email will be sent to user to finish setting up their account/password": one connection for all."""
+def send_password_links(user_ids, *, reset: bool = False) -> int:
+    """"Email will be sent to user to finish setting up their account/password": one connection for all.
+    With reset=True the e-mail is the **Reset Password** one (an existing account, a new password)."""
     users = list(User.objects.filter(pk__in=list(user_ids)).select_related("organization"))
+    subject = "Reset your lexcloud password" if reset else "Set up your lexcloud account"
+    template = "accounts/users/email_reset_password.txt" if reset else "accounts/email/set_password.txt"
     messages = [
         EmailMessage(
-            subject="Set up your lexcloud account",
-            body=render_to_string("accounts/email/set_password.txt", {"user": u, "link": password_link(u)}),
+            subject=subject,
+            body=render_to_string(template, {"user": u, "link": password_link(u)}),
             to=[u.email],
         )
         for u in users
@@ -100,3 +103,9 @@ def send_password_links(user_ids) -> int:
         with get_connection() as connection:
             connection.send_messages(messages)
     return len(messages)
+
+
+def reset_password(user: User) -> int:
+    """**Reset Password** on a user page or on My Account: e-mail the user a link to set a new password.
+    The current password keeps working until the link is used."""
+    return send_password_links([user.pk], reset=True)

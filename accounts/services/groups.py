@@ -35,6 +35,20 @@ def create_group(org: Organization, name: str, kind=GroupKind.ORGANIZATION_ACCES
 
 
 @transaction.atomic
+def rename_group(group: Group, name: str) -> Group:
+    name = sanitize_group_name(name)
+    if not name:
+        raise ValidationError({"name": "Type a group name."})
+    if len(name) > 150:
+        raise ValidationError({"name": "The group name can have at most 150 characters."})
+    if Group.objects.filter(organization_id=group.organization_id, name__iexact=name).exclude(pk=group.pk).exists():
+        raise ValidationError({"name": "Type a unique group name."})
+    group.name = name
+    group.save(update_fields=["name"])
+    return group
+
+
+@transaction.atomic
 def delete_groups(org: Organization, group_ids) -> int:
     """"Deleting a group does not delete the users from the organization." Members lose its roles."""
     deleted = Group.objects.filter(organization=org, pk__in=list(group_ids)).count()
@@ -57,4 +71,6 @@ def add_members(group: Group, user_ids) -> int:
 def remove_members(group: Group, user_ids) -> int:
     users = list(group.members.filter(pk__in=list(user_ids)))
     group.members.remove(*users)
+    for user in users:
+        access.forget(user)
     return len(users)

@@ -1,12 +1,17 @@
-"""Create organizations (with their predefined groups) and child organizations."""
+"""Create organizations (with their predefined groups) and child organizations; delete child organizations
+(the 2025 flow: mark pending deletion, then a background task removes them with everything they own)."""
+import logging
 import re
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 
-from ..choices import GroupKind, OrganizationKind, Region, Service
+from ..choices import GroupKind, OrganizationKind, OrganizationStatus, Region, Service
 from ..models import Group, Organization, RoleAssignment
 from ..roles import PREDEFINED_GROUPS
+
+log = logging.getLogger(__name__)
 
 # "Special characters are not supported." in organization names: letters, digits, spaces and . - _ & ' ( ) ,
 ORG_NAME_RE = re.compile(r"^[\w .,&'()-]+$")
@@ -59,6 +64,94 @@ def child_access_groups(org: Organization):
     return Group.objects.filter(organization=org, kind=GroupKind.CHILD_ORGANIZATION_ACCESS)
 
 
+@transaction.atomic
+def create_child_organization(parent: Organization, name: str) -> Organization:
+    """**Create Child Organization**: a customer organization under a partner. It inherits the partner's
+    region and entitlements (there is no entitlements editor yet)."""
+    if not parent.is_partner:
+        raise ValidationError({"name": "Only channel partner organizations can have child organizations."})
+    if parent.pending_deletion:
+        raise ValidationError({"name": "The organization is pending deletion."})
+    return create_organization(name, parent=parent, region=parent.region, entitlements=list(parent.entitlements))
+
+
+MPS_EXPRESS_REASON = "MPS Express is enabled for the organization."
+PENDING_REASON = "The organization is pending deletion."
+ONE_AT_A_TIME_REASON = "You can delete only one child organization at a time."
+
+
+def deletion_blocker(child: Organization) -> str:
+    """Why **Delete Organization** stays disabled for this child ("" when it may be deleted)."""
+    if child.parent_id is None:
+        return "Only child organizations can be deleted."
+    if child.pending_deletion:
+        return PENDING_REASON
+    if child.mps_express_enabled:
+        return MPS_EXPRESS_REASON
+    if Organization.objects.filter(parent_id=child.parent_id, status=OrganizationStatus.PENDING_DELETION) \
+            .exclude(pk=child.pk).exists():
+        return ONE_AT_A_TIME_REASON
+    return ""
+
+
+@transaction.atomic
+def request_child_deletion(child: Organization, *, by, confirm_name: str) -> Organization:
+    """**Delete Organization** > **Continue** > type the name > **Delete**: the child becomes pending deletion
+    and a background task deletes it with its users, groups, role assignments and everything else it owns.
+    `by` is the requesting administrator (the caller checked CHILDREN_MANAGE in the parent)."""
+    if child.parent_id is None:
+        raise ValidationError({"confirm_name": "Only child organizations can be deleted."})
+    # Lock the parent so two concurrent requests cannot both pass the one-at-a-time rule.
+    Organization.objects.select_for_update().filter(pk=child.parent_id).first()
+    child = Organization.objects.select_for_update().get(pk=child.pk)
+    if (confirm_name or "").strip() != child.name:
+        raise ValidationError({"confirm_name": "Type the name of the child organization exactly as it is shown."})
+    blocker = deletion_blocker(child)
+    if blocker:
+        raise ValidationError({"confirm_name": blocker})
+    child.status = OrganizationStatus.PENDING_DELETION
+    child.save(update_fields=["status"])
+    log.info("Child organization %s (%s) pending deletion, requested by %s", child.name, child.pk,
+             getattr(by, "email", by))
+    transaction.on_commit(_schedule_deletions)
+    return child
+
+
+def _schedule_deletions():
+    from ..tasks import finish_pending_deletions as task
+
+    task.delay()
+
+
+def _subtree_bottom_up(org: Organization) -> list[Organization]:
+    levels, frontier = [[org]], [org.pk]
+    while frontier:
+        level = list(Organization.objects.filter(parent_id__in=frontier))
+        if level:
+            levels.append(level)
+        frontier = [o.pk for o in level]
+    return [o for level in reversed(levels) for o in level]
+
+
 def finish_pending_deletions() -> int:
-    """Placeholder until the child-organization delete flow lands; returns how many were removed."""
-    return 0
+    """Delete every organization pending deletion with all it owns (users, groups, role assignments, imports,
+    badges... through the CASCADE of their organization foreign key). Idempotent; returns how many were
+    removed. An organization still referenced by a protected row stays pending and is logged."""
+    removed = 0
+    for org_id in list(Organization.objects.filter(status=OrganizationStatus.PENDING_DELETION)
+                       .values_list("pk", flat=True)):
+        try:
+            with transaction.atomic():
+                org = Organization.objects.select_for_update().filter(
+                    pk=org_id, status=OrganizationStatus.PENDING_DELETION).first()
+                if org is None:
+                    continue
+                name = org.name
+                for doomed in _subtree_bottom_up(org):
+                    doomed.delete()
+        except ProtectedError:
+            log.exception("Organization %s could not be deleted: protected rows refer to it", org_id)
+            continue
+        log.info("Deleted organization %s (%s)", name, org_id)
+        removed += 1
+    return removed

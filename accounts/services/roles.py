@@ -74,3 +74,36 @@ def assign_organization_roles(org: Organization, roles) -> None:
 def remove_organization_roles(org: Organization, roles) -> int:
     deleted, _ = RoleAssignment.objects.filter(organization=org, user=None, group=None, role__in=list(roles)).delete()
     return deleted
+
+
+def _sync(org: Organization, current: set[str], wanted, locked=frozenset()):
+    """Split a full selection of the Assign Roles page into roles to add and roles to remove. Only roles the
+    page offered (the organization's assignable roles) can be removed; locked roles always stay."""
+    offered = {role.code for role in assignable_roles(org.entitlements)}
+    wanted = set(wanted) | (current & set(locked))
+    return wanted - current, (current & offered) - wanted
+
+
+@transaction.atomic
+def set_organization_roles(org: Organization, roles) -> tuple[int, int]:
+    """**Assign Roles** on Organization Roles: the checked roles become the organization roles."""
+    current = set(RoleAssignment.objects.filter(organization=org, user=None, group=None).values_list("role", flat=True))
+    add, remove = _sync(org, current, [r for r in roles if r != DEFAULT_ROLE])
+    if add:
+        assign_organization_roles(org, sorted(add))
+    if remove:
+        remove_organization_roles(org, remove)
+    return len(add), len(remove)
+
+
+@transaction.atomic
+def set_group_roles(group: Group, roles) -> tuple[int, int]:
+    """**Assign Roles** on a group's Group Roles tab; Partner Administrator stays in child access groups."""
+    current = set(RoleAssignment.objects.filter(group=group).values_list("role", flat=True))
+    locked = {PARTNER_ADMINISTRATOR} if group.is_child_access else set()
+    add, remove = _sync(group.organization, current, roles, locked)
+    if add:
+        assign_group_roles(group, sorted(add))
+    if remove:
+        remove_group_roles(group, remove)
+    return len(add), len(remove)

@@ -13,6 +13,7 @@ org_routes = [
 
 urlpatterns = [
     *organizations.urlpatterns,
+    *users.me_urlpatterns,
     *dashboards.urlpatterns,
     path("organizations/<uuid:org_id>/", include(org_routes)),
 ]

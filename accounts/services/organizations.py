@@ -4,11 +4,14 @@ import logging
 import re
 
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import ProtectedError
 
 from ..choices import GroupKind, OrganizationKind, OrganizationStatus, Region, Service
-from ..models import Group, Organization, RoleAssignment
+from django.template.loader import render_to_string
+
+from ..models import Group, Organization, RoleAssignment, User
 from ..roles import PREDEFINED_GROUPS
 
 log = logging.getLogger(__name__)
@@ -110,7 +113,8 @@ def request_child_deletion(child: Organization, *, by, confirm_name: str) -> Org
     if blocker:
         raise ValidationError({"confirm_name": blocker})
     child.status = OrganizationStatus.PENDING_DELETION
-    child.save(update_fields=["status"])
+    child.deletion_requested_by = by if isinstance(by, User) else None
+    child.save(update_fields=["status", "deletion_requested_by"])
     log.info("Child organization %s (%s) pending deletion, requested by %s", child.name, child.pk,
              getattr(by, "email", by))
     transaction.on_commit(_schedule_deletions)
@@ -146,12 +150,23 @@ def finish_pending_deletions() -> int:
                     pk=org_id, status=OrganizationStatus.PENDING_DELETION).first()
                 if org is None:
                     continue
-                name = org.name
+                name, requester = org.name, org.deletion_requested_by
                 for doomed in _subtree_bottom_up(org):
                     doomed.delete()
+                if requester is not None:
+                    transaction.on_commit(lambda r=requester, n=name: _send_deleted_notice(r, n))
         except ProtectedError:
             log.exception("Organization %s could not be deleted: protected rows refer to it", org_id)
             continue
         log.info("Deleted organization %s (%s)", name, org_id)
         removed += 1
     return removed
+
+
+def _send_deleted_notice(requester: User, name: str) -> None:
+    send_mail(
+        subject=f"Organization {name} deleted",
+        message=render_to_string("accounts/email/organization_deleted.txt", {"user": requester, "name": name}),
+        from_email=None,
+        recipient_list=[requester.email],
+    )

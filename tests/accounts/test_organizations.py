@@ -178,7 +178,7 @@ def test_deleting_a_child_removes_its_users_groups_and_role_assignments(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = client.post(url("organization-delete", acme), {"confirm_name": "Acme"})
     assert response.status_code == 302 and response.url == url("children", partner)
-    assert len(callbacks) == 1  # the Celery task, run eagerly
+    assert len(callbacks) == 2  # the Celery task, run eagerly, and the notice it sends when done
     assert not Organization.objects.filter(pk=acme.pk).exists()
     assert not User.objects.filter(pk__in=[org_admin.pk, member.pk]).exists()
     assert not Group.objects.filter(organization_id=acme.pk).exists()
@@ -294,3 +294,18 @@ def test_user_administrator_sees_organization_roles_but_cannot_change_them(clien
 def test_child_access_group_grants_partner_administrator_in_the_partner_itself(partner_admin, partner):
     assert Perm.CHILDREN_MANAGE in effective_permissions(partner_admin, partner)
     assert Group.objects.get(kind=GroupKind.CHILD_ORGANIZATION_ACCESS).organization == partner
+
+
+def test_the_requesting_administrator_is_emailed_when_the_deletion_is_done(
+        partner_admin, acme, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from accounts.models import Organization
+    from accounts.services.organizations import request_child_deletion
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        request_child_deletion(acme, by=partner_admin, confirm_name=acme.name)
+    assert not Organization.objects.filter(pk=acme.pk).exists()
+    notices = [m for m in mail.outbox if m.subject == "Organization Acme deleted"]
+    assert [m.to for m in notices] == [["pa@partner.test"]]

@@ -145,6 +145,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "OrganizationKindEnum": "accounts.choices.OrganizationKind",
+        "OrganizationStatusEnum": "accounts.choices.OrganizationStatus",
+        "GroupKindEnum": "accounts.choices.GroupKind",
+        "ImportStatusEnum": "accounts.choices.ImportStatus",
+    },
 }
 
 IMPORT_MAX_BYTES = 1024 * 1024  # "The size of the CSV file must not exceed 1MB."

@@ -8,3 +8,15 @@ def finish_pending_deletions():
     from .services.organizations import finish_pending_deletions as run
 
     return run()
+
+
+@shared_task
+def run_user_import(import_id: int):
+    """Run a stored user import (accounts.services.imports.run_import); gone or finished imports are skipped."""
+    from .models import UserImport
+    from .services.imports import run_import
+
+    user_import = UserImport.objects.select_related("organization", "created_by").filter(pk=import_id).first()
+    if user_import is None:
+        return None
+    return run_import(user_import).status

@@ -1,0 +1,1 @@
+"""Benchmarks (not run by the tests): `make bench` or `.venv/bin/python bench/run.py`."""

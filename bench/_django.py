@@ -1,0 +1,49 @@
+"""Set up Django for a benchmark on a throwaway database.
+
+The database comes from the environment: BENCH_DATABASE_URL, else a fresh SQLite file under var/bench/
+(<name>.sqlite3, deleted first). Fast password hashing (MD5) applies only inside the benchmarks."""
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def setup(name: str, *, urlconf: str | None = None):
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    os.chdir(ROOT)
+    url = os.environ.get("BENCH_DATABASE_URL")
+    if not url:
+        folder = ROOT / "var" / "bench"
+        folder.mkdir(parents=True, exist_ok=True)
+        db = folder / f"{name}.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        url = f"sqlite:///{db}"
+    os.environ["DATABASE_URL"] = url
+    os.environ["PASSWORD_HASHERS"] = "django.contrib.auth.hashers.MD5PasswordHasher"
+    os.environ.setdefault("DEBUG", "0")
+    os.environ["EMAIL_URL"] = "memorymail://"  # locmem: no SMTP needed
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lexcloud.settings")
+    import django
+    from django.conf import settings
+
+    django.setup()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    if urlconf:
+        settings.ROOT_URLCONF = urlconf
+    from django.core.management import call_command
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    print(f"[{name}] database {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} "
+          f"{settings.DATABASES['default']['NAME']} migrated in {time.perf_counter() - started:.1f}s")
+
+
+def table(rows: list[tuple], headers: tuple) -> str:
+    rows = [tuple(str(c) for c in r) for r in rows]
+    widths = [max(len(str(h)), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    line = lambda cells: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))  # noqa: E731
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])

@@ -42,6 +42,18 @@
     if (id) document.getElementById(id).type = event.target.checked ? "text" : "password";
   });
 
+  // Conditional fields: <div data-show-when="name=value"> shows only while input name=value is checked
+  // (without JavaScript every field shows).
+  function syncConditional() {
+    document.querySelectorAll("[data-show-when]").forEach(function (el) {
+      var parts = el.getAttribute("data-show-when").split("=");
+      var input = document.querySelector('input[name="' + parts[0] + '"][value="' + parts[1] + '"]');
+      el.hidden = !(input && input.checked);
+    });
+  }
+  document.addEventListener("change", syncConditional);
+  syncConditional();
+
   // Auto refresh: <div data-refresh-url="..." data-refresh-seconds="300"> reloads its inner HTML.
   function schedule(el) {
     var seconds = parseInt(el.getAttribute("data-refresh-seconds") || "300", 10);

@@ -242,3 +242,12 @@ def test_task_exits_quietly_when_the_import_is_gone(db):
     from accounts.tasks import run_user_import
 
     assert run_user_import(123456) is None
+
+
+def test_guide_quoted_delete_and_sanitise_examples_parse_cleanly():
+    rows, errors = svc.parse_user_csv((DATA / "guide_users_quoted.csv").read_text())
+    assert errors == []
+    llane, jd, jdoe = rows
+    assert llane.password == "pass,Word2!" and llane.profile["display_name"] == "Lois,Lane"
+    assert llane.groups == ["Group1", "Group2"] and jd.operation == "DELETE"
+    assert jdoe.email == "jdoe@company.com" and jdoe.groups == ["Sales_1", "R_D"]

@@ -62,14 +62,10 @@ def _child_access_roles(user) -> set[str]:
 
 
 def _is_child_access_member(user) -> bool:
-    from .models import Group
-
-    cache = _cache(user)
-    if "cag_member" not in cache:
-        cache["cag_member"] = Group.objects.filter(
-            organization_id=user.organization_id, kind=GroupKind.CHILD_ORGANIZATION_ACCESS, members=user
-        ).exists()
-    return cache["cag_member"]
+    """Every Child Organization Access group holds Partner Administrator (it cannot be removed), so the
+    member's assignments already list the group: no query of its own."""
+    return any(group_id and kind == GroupKind.CHILD_ORGANIZATION_ACCESS
+               for _role, _u, group_id, kind in _home_assignments(user))
 
 
 def effective_roles(user, organization) -> EffectiveRoles:

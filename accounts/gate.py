@@ -59,4 +59,4 @@ class OrgScopedAPIMixin:
     organization = None
 
     def scoped(self, queryset):
-        return queryset.for_user(self.request.user, self.permission).filter(organization=self.organization)
+        return queryset.for_user(self.request.user, self.permission, organization=self.organization)

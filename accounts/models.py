@@ -104,6 +104,8 @@ class User(AbstractBaseUser):
 
     class Meta:
         ordering = ["email"]
+        # the users list: one organization's users in e-mail order, a page at a time
+        indexes = [models.Index(fields=["organization", "email"], name="user_org_email")]
 
     def __str__(self):
         return self.email

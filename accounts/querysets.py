@@ -12,7 +12,14 @@ class OrgScopedQuerySet(models.QuerySet):
 
     org_field = "organization"
 
-    def for_user(self, user, permission: str):
-        from .access import organization_ids_with
+    def for_user(self, user, permission, organization=None):
+        """Rows the user may see with `permission`; with `organization`, only that organization's rows (and
+        none at all unless the user holds the permission there): the form every view under /o/<org_id>/ uses."""
+        from .access import effective_permissions, organization_ids_with
 
-        return self.filter(**{f"{self.org_field}__in": organization_ids_with(user, permission)})
+        if organization is None:
+            return self.filter(**{f"{self.org_field}__in": organization_ids_with(user, permission)})
+        needed = {permission} if isinstance(permission, str) else set(permission)
+        if needed & effective_permissions(user, organization):
+            return self.filter(**{self.org_field: organization.pk})
+        return self.none()

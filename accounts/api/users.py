@@ -30,8 +30,11 @@ def as_api_error(error: DjangoValidationError) -> ValidationError:
     return ValidationError({"detail": error.messages})
 
 
+_DATETIME = serializers.DateTimeField()
+
+
 class UserSerializer(serializers.ModelSerializer):
-    groups = serializers.SlugRelatedField(source="member_of", many=True, read_only=True, slug_field="name")
+    groups = serializers.SerializerMethodField(help_text="Names of the groups the user belongs to.")
     password = serializers.CharField(write_only=True, required=False, allow_blank=True, trim_whitespace=False,
                                      style={"input_type": "password"},
                                      help_text="Set the password manually (create only; checked against the policy).")
@@ -47,6 +50,24 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "last_login", "date_joined", "groups"]
         # uniqueness is checked below with the guide's message (case-insensitively)
         extra_kwargs = {"email": {"validators": []}}
+
+    def to_representation(self, user):
+        """The same JSON as the declared fields, built directly: this runs for every row of the users list
+        and DRF's per-field machinery was most of that endpoint's time (bench/bench_user_list.py)."""
+        to_datetime = _DATETIME.to_representation
+        return {
+            "id": user.pk, "email": user.email, "first_name": user.first_name, "last_name": user.last_name,
+            "display_name": user.display_name, "shortname": user.shortname, "department": user.department,
+            "cost_center": user.cost_center, "custom_attributes": user.custom_attributes,
+            "last_login": to_datetime(user.last_login) if user.last_login else None,
+            "date_joined": to_datetime(user.date_joined), "groups": self.get_groups(user),
+        }
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_groups(self, user) -> list[str]:
+        prefetched = getattr(user, "group_list", None)  # set by the list and detail querysets
+        groups = prefetched if prefetched is not None else user.member_of.order_by("name")
+        return [group.name for group in groups]
 
     def validate_email(self, value):
         email = value.strip().lower()
@@ -123,7 +144,7 @@ class UserScopedMixin(OrgScopedAPIMixin):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request organization
             return User.objects.none()
         return self.scoped(User.objects.all()).prefetch_related(
-            Prefetch("member_of", queryset=Group.objects.only("id", "name").order_by("name")))
+            Prefetch("member_of", queryset=Group.objects.only("id", "name").order_by("name"), to_attr="group_list"))
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "organization": self.organization}
@@ -231,6 +252,8 @@ class MeSerializer(UserSerializer):
         fields = [f for f in UserSerializer.Meta.fields if f not in ("password", "send_password_link")] + [
             "organization", "roles"]
         read_only_fields = fields
+
+    to_representation = serializers.ModelSerializer.to_representation  # one row: the declared fields
 
     @extend_schema_field(UserRoleSourcesSerializer)
     def get_roles(self, user) -> dict:

@@ -40,7 +40,7 @@ class GroupMixin(GroupsMixin):
     def get_group(self) -> Group:
         if not hasattr(self, "_group"):
             self._group = get_object_or_404(
-                Group.objects.for_user(self.request.user, self.permission).filter(organization=self.organization),
+                Group.objects.for_user(self.request.user, self.permission, organization=self.organization),
                 pk=self.kwargs["group_id"])
         return self._group
 
@@ -58,7 +58,7 @@ class GroupListView(GroupsMixin, TemplateView):
         org = self.organization
         kind = _kind(self.request) if org.is_partner else GroupKind.ORGANIZATION_ACCESS
         query = self.request.GET.get("q", "").strip()
-        groups = (Group.objects.for_user(self.request.user, self.permission).filter(organization=org, kind=kind)
+        groups = (Group.objects.for_user(self.request.user, self.permission, organization=org).filter(kind=kind)
                   .annotate(members_count=Count("members", distinct=True),
                             roles_count=Count("role_assignments", distinct=True)).order_by("name"))
         if query:
@@ -107,8 +107,8 @@ class GroupsDeleteView(GroupsMixin, View):
         if not ids:
             messages.error(request, "Select one or more groups.")
         else:
-            visible = Group.objects.for_user(request.user, self.permission).filter(
-                organization=self.organization, pk__in=ids).values_list("pk", flat=True)
+            visible = (Group.objects.for_user(request.user, self.permission, organization=self.organization)
+                       .filter(pk__in=ids).values_list("pk", flat=True))
             deleted = group_services.delete_groups(self.organization, list(visible))
             messages.success(request, f"{deleted} group(s) deleted.")
         url = reverse("accounts:groups", kwargs={"org_id": self.organization.pk})

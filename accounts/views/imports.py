@@ -66,8 +66,8 @@ class UserImportDetailView(OrgViewMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user_import = get_object_or_404(
-            UserImport.objects.for_user(self.request.user, self.permission)
-            .filter(organization=self.organization).select_related("created_by").defer("content"),
+            UserImport.objects.for_user(self.request.user, self.permission, organization=self.organization)
+            .select_related("created_by").defer("content"),
             pk=self.kwargs["import_id"])
         errors = (user_import.result or {}).get("errors") or []
         context.update({

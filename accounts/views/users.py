@@ -49,7 +49,7 @@ class UserObjectMixin(OrgViewMixin):
 
     def get_user(self) -> User:
         if not hasattr(self, "_target"):
-            queryset = User.objects.for_user(self.request.user, Perm.USERS_VIEW).filter(organization=self.organization)
+            queryset = User.objects.for_user(self.request.user, Perm.USERS_VIEW, organization=self.organization)
             self._target = get_object_or_404(queryset.select_related("organization"), pk=self.kwargs["user_id"])
         return self._target
 
@@ -78,7 +78,7 @@ class UserListView(OrgViewMixin, TemplateView):
         sort = request.GET.get("sort", "email")
         if sort not in SORTS:
             sort = "email"
-        users = User.objects.for_user(request.user, Perm.USERS_VIEW).filter(organization=self.organization)
+        users = User.objects.for_user(request.user, Perm.USERS_VIEW, organization=self.organization)
         if query:
             users = users.filter(Q(email__icontains=query) | Q(first_name__icontains=query)
                                  | Q(last_name__icontains=query) | Q(display_name__icontains=query))

@@ -285,3 +285,20 @@ def test_me_returns_the_signed_in_user_with_roles(member, acme):
 @pytest.mark.urls(__name__)
 def test_me_needs_sign_in(db):
     assert APIClient().get("/api/v1/me/").status_code == 403
+
+
+def test_fast_user_representation_matches_the_declared_fields(org_admin, member, acme):
+    """UserSerializer builds its JSON by hand for speed: it must equal what DRF's declared fields give."""
+    from rest_framework import serializers
+
+    from accounts.api.users import UserSerializer
+    from accounts.services import groups as group_services
+
+    group_services.add_members(group_services.create_group(acme, "Team"), [member.pk])
+    member.last_login = member.date_joined
+    member.custom_attributes = {"key1": "value1"}
+    member.save()
+    fast = UserSerializer(member).data
+    slow = serializers.ModelSerializer.to_representation(UserSerializer(member), member)
+    assert fast == dict(slow)
+    assert set(fast) == {f for f in UserSerializer.Meta.fields if f not in ("password", "send_password_link")}

@@ -42,3 +42,4 @@ def _reset_pool():
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None
+    app.amqp._producer_pool = None

@@ -3,43 +3,28 @@ import os
 import time
 
 import pytest
+from celery import Celery
 from celery.contrib.testing.worker import start_worker
 
+import accounts.tasks  # noqa: F401  (registers the shared tasks on every app, this one included)
 from accounts.choices import OrganizationStatus
 from accounts.models import Organization
-from lexcloud.celery import app
 from tests.services import require
 
 
 @pytest.mark.django_db(transaction=True)
-def test_pending_child_organization_is_deleted_by_a_worker_over_redis(partner, acme, settings):
+def test_pending_child_organization_is_deleted_by_a_worker_over_redis(partner, acme):
     require("127.0.0.1", 6379, "redis-server")
-    old = {"broker_url": app.conf.broker_url, "task_always_eager": app.conf.task_always_eager,
-           "broker_transport_options": app.conf.broker_transport_options}
-    _reset_pool()
-    app.conf.broker_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
-    app.conf.broker_transport_options = {}
-    app.conf.task_always_eager = False
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+    # A dedicated app: the project's app may hold pools of other brokers from earlier tests.
+    app = Celery("lexcloud-worker-test", set_as_current=False)
+    app.config_from_object("django.conf:settings", namespace="CELERY")
     queue = f"test-{os.getpid()}-{time.monotonic_ns()}"
-    app.conf.task_default_queue = queue
-    try:
-        Organization.objects.filter(pk=acme.pk).update(status=OrganizationStatus.PENDING_DELETION)
-        with start_worker(app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=10):
-            app.send_task("accounts.tasks.finish_pending_deletions", queue=queue)
-            deadline = time.monotonic() + 20
-            while Organization.objects.filter(pk=acme.pk).exists() and time.monotonic() < deadline:
-                time.sleep(0.2)
-        assert not Organization.objects.filter(pk=acme.pk).exists()
-    finally:
-        _reset_pool()
-        app.conf.update(old)
-        app.conf.task_default_queue = "celery"
-
-
-def _reset_pool():
-    """The app caches its broker connection pool: drop it so the next connection uses the current URL."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
-    app.amqp._producer_pool = None
+    app.conf.update(broker_url=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
+                    broker_transport_options={}, task_always_eager=False, task_default_queue=queue)
+    Organization.objects.filter(pk=acme.pk).update(status=OrganizationStatus.PENDING_DELETION)
+    with start_worker(app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=10):
+        app.send_task("accounts.tasks.finish_pending_deletions", queue=queue)
+        deadline = time.monotonic() + 20
+        while Organization.objects.filter(pk=acme.pk).exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+    assert not Organization.objects.filter(pk=acme.pk).exists()

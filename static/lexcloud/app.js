@@ -54,16 +54,27 @@
   document.addEventListener("change", syncConditional);
   syncConditional();
 
-  // Auto refresh: <div data-refresh-url="..." data-refresh-seconds="300"> reloads its inner HTML.
+  // Auto refresh: <div data-refresh-url="..." data-refresh-seconds="300"> reloads its inner HTML, and a
+  // link <a data-refresh-now="id-of-that-div"> reloads it at once (its href is the no-JavaScript fallback).
+  function reload(el) {
+    return fetch(el.getAttribute("data-refresh-url"), { headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) { el.innerHTML = html; })
+      .catch(function () {});
+  }
   function schedule(el) {
     var seconds = parseInt(el.getAttribute("data-refresh-seconds") || "300", 10);
-    setTimeout(function () {
-      fetch(el.getAttribute("data-refresh-url"), { headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" })
-        .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
-        .then(function (html) { el.innerHTML = html; })
-        .catch(function () {})
-        .finally(function () { if (el.getAttribute("data-refresh-stop") !== "1") schedule(el); });
+    clearTimeout(el._refreshTimer);
+    el._refreshTimer = setTimeout(function () {
+      reload(el).finally(function () { schedule(el); });
     }, seconds * 1000);
   }
   document.querySelectorAll("[data-refresh-url]").forEach(schedule);
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-refresh-now]");
+    var el = link && document.getElementById(link.getAttribute("data-refresh-now"));
+    if (!el) return;
+    event.preventDefault();
+    reload(el).finally(function () { schedule(el); });
+  });
 })();

@@ -33,3 +33,16 @@ def test_shell_fits_a_phone_screen(browser, live_server, org_admin):
     width = page.evaluate("document.documentElement.scrollWidth")
     context.close()
     assert width <= 390
+
+
+def test_dashboard_refresh_reloads_the_cards_in_place(page, org_admin, acme):
+    from tests.conftest import make_user
+
+    sign_in(page, "admin@acme.test", PASSWORD)
+    grid = page.locator("#dashboard-grid")
+    assert grid.get_attribute("data-refresh-seconds") == "300"
+    before = page.locator("[data-testid=card-grid] .count").first.inner_text()
+    make_user(acme, "late.arrival@acme.test")
+    page.click("[data-testid=refresh]")
+    page.wait_for_function(f"document.querySelector('#dashboard-grid .count').innerText !== '{before}'")
+    assert page.url.endswith("/dashboard/")  # in place: no navigation

@@ -164,6 +164,9 @@ class RoleAssignment(models.Model):
                                     name="org_role_unique"),
         ]
 
+    def __str__(self):
+        return f"{self.role} ({self.source})"
+
     @property
     def source(self) -> str:
         return "user" if self.user_id else "group" if self.group_id else "organization"
@@ -188,6 +191,9 @@ class UserImport(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.filename} ({self.status})"
 
     @property
     def percent(self) -> int:
@@ -223,3 +229,6 @@ class Card(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.name

@@ -1,7 +1,7 @@
 """Registries other apps add to at start-up (AppConfig.ready): the portals of the portal switcher and the
 card types of the dashboards. Core code: knows permission codes only as strings."""
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,9 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import ProtectedError
-
-from ..choices import GroupKind, OrganizationKind, OrganizationStatus, Region, Service
 from django.template.loader import render_to_string
 
+from ..choices import GroupKind, OrganizationKind, OrganizationStatus, Region, Service
 from ..models import Group, Organization, RoleAssignment, User
 from ..roles import PREDEFINED_GROUPS
 

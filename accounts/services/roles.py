@@ -97,6 +97,18 @@ def set_organization_roles(org: Organization, roles) -> tuple[int, int]:
 
 
 @transaction.atomic
+def set_user_roles(user: User, roles) -> tuple[int, int]:
+    """**Assign Roles** on a user's roles page: the checked roles become the user's own roles."""
+    current = set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
+    add, remove = _sync(user.organization, current, [r for r in roles if r != DEFAULT_ROLE])
+    if add:
+        assign_user_roles(user, sorted(add))
+    if remove:
+        remove_user_roles(user, remove)
+    return len(add), len(remove)
+
+
+@transaction.atomic
 def set_group_roles(group: Group, roles) -> tuple[int, int]:
     """**Assign Roles** on a group's Group Roles tab; Partner Administrator stays in child access groups."""
     current = set(RoleAssignment.objects.filter(group=group).values_list("role", flat=True))

@@ -1,4 +1,5 @@
 """Users: create, update, delete, password e-mails."""
+from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
@@ -8,8 +9,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-
-from django.conf import settings
 
 from ..models import Organization, User
 from ..passwords import password_problems

@@ -15,7 +15,7 @@ from ..models import Group, RoleAssignment, User
 from ..roles import PARTNER_ADMINISTRATOR, Perm
 from ..services import groups as group_services
 from ..services import roles as role_services
-from .organizations import assigned_roles, role_tables
+from .roles import assigned_roles, role_tables
 
 MEMBER_PICK_LIMIT = 200
 
@@ -204,7 +204,7 @@ class GroupRolesView(GroupMixin, TemplateView):
 class GroupRolesAssignView(GroupMixin, TemplateView):
     """**Assign** on Group Roles: System Roles and Custom Roles tables, then **Assign Roles**."""
 
-    template_name = "accounts/organization/roles_assign.html"
+    template_name = "accounts/roles_assign.html"
     permission = Perm.GROUPS_MANAGE
 
     def get_context_data(self, **kwargs):
@@ -214,10 +214,12 @@ class GroupRolesAssignView(GroupMixin, TemplateView):
             exclude, locked = (), {PARTNER_ADMINISTRATOR}
         else:
             exclude, locked = {PARTNER_ADMINISTRATOR}, ()
+        roles_url = reverse("accounts:group-roles", kwargs={"org_id": self.organization.pk, "group_id": group.pk})
         return super().get_context_data(
-            tables=role_tables(self.organization, current, exclude=exclude, locked=locked),
-            cancel_url=reverse("accounts:group-roles", kwargs={"org_id": self.organization.pk, "group_id": group.pk}),
-            title=f"Assign Roles to {group.name}", **kwargs)
+            tables=role_tables(self.organization, current, exclude=exclude, locked=locked), cancel_url=roles_url,
+            crumbs=[(reverse("accounts:groups", kwargs={"org_id": self.organization.pk}), "Groups"),
+                    (roles_url, group.name)],
+            holder=group.name, **kwargs)
 
     def post(self, request, *args, **kwargs):
         group = self.get_group()

@@ -6,7 +6,6 @@ from django.urls import path
 from django.views import View
 from django.views.generic import TemplateView
 
-from ..access import effective_roles
 from ..services import users as user_services
 from .users import role_sources
 

@@ -7,32 +7,14 @@ from django.urls import path, reverse
 from django.views.generic import TemplateView
 
 from ..access import effective_permissions
-from ..choices import OrganizationStatus, RoleCategory, Service
+from ..choices import OrganizationStatus, Service
 from ..forms.organizations import ChildOrganizationForm, DeleteOrganizationForm, apply_errors
 from ..gate import OrgViewMixin
 from ..models import Organization, RoleAssignment
-from ..roles import BY_CODE, PARTNER_ADMINISTRATOR, Perm, assignable_roles
+from ..roles import PARTNER_ADMINISTRATOR, Perm
 from ..services import organizations as org_services
 from ..services import roles as role_services
-
-
-def role_tables(org, selected, *, exclude=(), locked=()):
-    """The Assign Roles page: System Roles and Custom Roles tables ("n of N roles selected")."""
-    tables = []
-    roles = [r for r in assignable_roles(org.entitlements) if r.code not in exclude]
-    for category in (RoleCategory.SYSTEM, RoleCategory.CUSTOM):
-        rows = [{"role": r, "checked": r.code in selected, "locked": r.code in locked}
-                for r in roles if r.category == category]
-        if rows:
-            tables.append({"title": category.label, "rows": rows,
-                           "selected": sum(row["checked"] for row in rows), "total": len(rows)})
-    return tables
-
-
-def assigned_roles(codes, *, locked=()):
-    """Rows of an assigned-roles table, sorted by name; unknown codes are skipped."""
-    return sorted(({"role": BY_CODE[c], "locked": c in locked} for c in codes if c in BY_CODE),
-                  key=lambda row: row["role"].name)
+from .roles import assigned_roles, role_tables
 
 
 class OrganizationInfoView(OrgViewMixin, TemplateView):
@@ -127,16 +109,17 @@ class OrganizationRolesView(OrgViewMixin, TemplateView):
 class OrganizationRolesAssignView(OrgViewMixin, TemplateView):
     """**Assign** on Organization Roles: System Roles and Custom Roles, then **Assign Roles**."""
 
-    template_name = "accounts/organization/roles_assign.html"
+    template_name = "accounts/roles_assign.html"
     permission = Perm.ORG_MANAGE
 
     def get_context_data(self, **kwargs):
         current = set(RoleAssignment.objects.filter(organization=self.organization, user=None, group=None)
                       .values_list("role", flat=True))
+        roles_url = reverse("accounts:organization-roles", kwargs={"org_id": self.organization.pk})
         return super().get_context_data(
             tables=role_tables(self.organization, current, exclude={PARTNER_ADMINISTRATOR}),
-            cancel_url=reverse("accounts:organization-roles", kwargs={"org_id": self.organization.pk}),
-            title="Assign Roles", **kwargs)
+            cancel_url=roles_url, crumbs=[(roles_url, "Organization Roles")], holder=self.organization.name,
+            **kwargs)
 
     def post(self, request, *args, **kwargs):
         try:

@@ -5,18 +5,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from ..access import effective_permissions, effective_roles
-from ..choices import GroupKind, RoleCategory
+from ..choices import GroupKind
 from ..forms.users import UserCreateForm, UserEditForm
 from ..gate import OrgViewMixin
 from ..models import RoleAssignment, User
-from ..roles import BY_CODE, DEFAULT_ROLE, PARTNER_ADMINISTRATOR, Perm, assignable_roles
+from ..roles import BY_CODE, PARTNER_ADMINISTRATOR, Perm
 from ..services import roles as role_services
 from ..services import users as user_services
+from .roles import role_tables
 
 PAGE_SIZE = 50
 SORTS = {
@@ -239,36 +240,33 @@ class UserRolesView(UserObjectMixin, TemplateView):
 
 
 class UserRolesAssignView(UserObjectMixin, TemplateView):
-    """**Assign** → select the roles → **Assign Roles**: System Roles and Custom Roles tables."""
+    """**Assign** → tick the roles → **Assign Roles**: System Roles and Custom Roles tables."""
 
-    template_name = "accounts/users/roles_assign.html"
+    template_name = "accounts/roles_assign.html"
     permission = Perm.USERS_MANAGE
 
     def get_context_data(self, **kwargs):
-        held = set(self.get_user().role_assignments.values_list("role", flat=True))
-        selected = set(self.request.POST.getlist("roles")) if self.request.method == "POST" else set()
-        tables = []
-        for category, title in ((RoleCategory.SYSTEM, "System Roles"), (RoleCategory.CUSTOM, "Custom Roles")):
-            rows = [{"role": role, "held": role.code in held, "checked": role.code in selected}
-                    for role in assignable_roles(self.organization.entitlements)
-                    if role.category == category and role.code != DEFAULT_ROLE]
-            rows.sort(key=lambda row: row["role"].name)
-            tables.append({"key": str(category), "title": title, "rows": rows,
-                           "selectable": sum(1 for row in rows if not row["held"])})
-        return super().get_context_data(tables=tables, **kwargs)
+        target, org = self.get_user(), self.organization
+        held = set(target.role_assignments.values_list("role", flat=True))
+        if self.request.method == "POST":
+            held = set(self.request.POST.getlist("roles"))
+        roles_url = reverse("accounts:user-roles", kwargs={"org_id": org.pk, "user_id": target.pk})
+        return super().get_context_data(
+            tables=role_tables(org, held, exclude=() if org.is_partner else {PARTNER_ADMINISTRATOR}),
+            cancel_url=roles_url, holder=target.email,
+            crumbs=[(reverse("accounts:users", kwargs={"org_id": org.pk}), "Users"),
+                    (reverse("accounts:user", kwargs={"org_id": org.pk, "user_id": target.pk}), target.email),
+                    (roles_url, "Assigned Roles")],
+            **kwargs)
 
     def post(self, request, org_id, user_id):
         target = self.get_user()
-        codes = [code for code in request.POST.getlist("roles") if code]
-        if not codes:
-            messages.error(request, "Select one or more roles to assign.")
-            return self.render_to_response(self.get_context_data())
         try:
-            role_services.assign_user_roles(target, codes)
+            added, removed = role_services.set_user_roles(target, request.POST.getlist("roles"))
         except ValidationError as error:
             messages.error(request, _first_message(error))
             return self.render_to_response(self.get_context_data())
-        messages.success(request, f"{len(codes)} role{'s' if len(codes) != 1 else ''} assigned.")
+        messages.success(request, f"User roles updated: {added} assigned, {removed} removed.")
         return redirect("accounts:user-roles", org_id=org_id, user_id=target.pk)
 
 

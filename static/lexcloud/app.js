@@ -9,13 +9,23 @@
     });
   });
 
-  // "Select all" checkbox: <input type=checkbox data-select-all="name"> toggles inputs named name.
+  // "Select all" checkbox: <input type=checkbox data-select-all="name"> toggles the enabled inputs named
+  // name (within its own table when it sits in one).
   document.addEventListener("change", function (event) {
     var name = event.target.getAttribute("data-select-all");
     if (!name) return;
-    document.querySelectorAll('input[type=checkbox][name="' + name + '"]').forEach(function (box) {
+    var scope = event.target.closest("table") || document;
+    scope.querySelectorAll('input[type=checkbox][name="' + name + '"]:not(:disabled)').forEach(function (box) {
       box.checked = event.target.checked;
     });
+  });
+
+  // Live "n of N selected": <section data-role-table> ... <span data-count> counts its checked boxes.
+  document.addEventListener("change", function (event) {
+    var section = event.target.closest("[data-role-table]");
+    if (!section) return;
+    section.querySelector("[data-count]").textContent =
+      section.querySelectorAll("tbody input[type=checkbox]:checked").length;
   });
 
   // Buttons that ask first: <button data-confirm="Delete the selected users?">.

@@ -71,11 +71,25 @@ def test_assign_page_has_system_and_custom_role_tables(admin_client, acme, membe
     html = response.content.decode()
     assert "System Roles" in html and "Custom Roles" in html and "Assign Roles" in html
     system, custom = response.context["tables"]
-    assert {row["role"].code for row in system["rows"]} == {
-        "help_desk", "organization_administrator", "partner_administrator", "user_administrator"}
+    # the guide's dialog for a customer organization: Help Desk, Organization Administrator, User (the
+    # default role, always held) and User Administrator, "1 of 4 roles selected"
+    assert [row["role"].code for row in system["rows"]] == [
+        "help_desk", "organization_administrator", "user", "user_administrator"]
     assert "fleet_management_administrator" in {row["role"].code for row in custom["rows"]}
-    assert f"0 of {system['selectable']} roles selected" in html.replace("<span data-count>", "").replace(
-        "</span> of", " of")
+    assert "<span data-count>1</span> of 4 roles selected" in html
+
+
+def test_assign_page_offers_partner_administrator_in_partner_organizations(partner, client):
+    client.force_login(make_user(partner, "oa@partner.test", ["organization_administrator"]))
+    colleague = make_user(partner, "colleague@partner.test")
+    system = client.get(url("user-roles-assign", partner, user_id=colleague.pk)).context["tables"][0]
+    assert "partner_administrator" in {row["role"].code for row in system["rows"]}
+
+
+def test_unticking_a_role_on_the_assign_page_removes_it(admin_client, acme, member):
+    role_services.assign_user_roles(member, ["help_desk", "scan_management_user"])
+    admin_client.post(url("user-roles-assign", acme, user_id=member.pk), {"roles": ["help_desk"]})
+    assert user_roles(member) == {"help_desk"}
 
 
 def test_assign_page_offers_only_roles_of_entitled_services(admin_client, acme, member):

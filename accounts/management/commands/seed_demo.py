@@ -56,7 +56,7 @@ class Command(BaseCommand):
         role_services.assign_user_roles(ga, [ORGANIZATION_ADMINISTRATOR])
         logins.append(("Organization Administrator", ga, sibling))
 
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password for all: %s):" % password))
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password for all: {password}):"))
         for role, user, org in logins:
             self.stdout.write(f"  {user.email:<40} {role:<28} {org.name}")
 

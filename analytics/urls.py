@@ -1,6 +1,5 @@
 from django.urls import path
 
-from accounts.roles import Perm
 from accounts.views.portal import PortalHomeView
 
 app_name = "analytics"

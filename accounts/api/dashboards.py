@@ -3,6 +3,7 @@ may add (/api/v1/card-types/). Other users' dashboards and cards answer 404; ref
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.urls import path
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -170,11 +171,25 @@ class CardDetailView(OwnDashboardMixin, generics.RetrieveUpdateDestroyAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class _OrganizationChoiceSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+
+
+class CardTypeSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    service = serializers.CharField()
+    organizations = _OrganizationChoiceSerializer(many=True, help_text="Organizations the caller may pick.")
+
+
 class CardTypesView(APIView):
     """The card types the caller may add, each with the organizations they may pick."""
 
     permission = Perm.OWN_ACCOUNT
 
+    @extend_schema(responses=CardTypeSerializer(many=True))
     def get(self, request):
         return Response([
             {"key": kind.key, "name": kind.name, "description": kind.description, "service": kind.service,

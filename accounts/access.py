@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from .choices import GroupKind, OrganizationStatus
-from .roles import DEFAULT_ROLE, PARTNER_ADMINISTRATOR, permissions_of
+from .roles import DEFAULT_ROLE, PARTNER_ADMINISTRATOR, READ_ONLY_PERMISSIONS, permissions_of
 
 
 @dataclass
@@ -80,9 +80,12 @@ def effective_roles(user, organization) -> EffectiveRoles:
                 roles.group.add(role)
             elif not group_id:
                 roles.organization.add(role)
-        # Partner Administrators manage the child organizations of their own organization.
+        # Partner Administrators manage the child organizations of their own organization; the role counts
+        # only while the user is in a Child Organization Access group, however it was assigned.
         if _is_child_access_member(user):
             roles.child_access.add(PARTNER_ADMINISTRATOR)
+        else:
+            roles.user.discard(PARTNER_ADMINISTRATOR)
     elif _is_child_access_member(user) and is_descendant(organization, user.organization_id):
         roles.child_access = _child_access_roles(user) | {PARTNER_ADMINISTRATOR}
     return roles
@@ -100,11 +103,19 @@ def effective_permissions(user, organization) -> frozenset[str]:
             cache[key] = frozenset()
         else:
             cache[key] = permissions_of(roles.all, organization.entitlements)
+            if organization.status == OrganizationStatus.PENDING_DELETION:
+                cache[key] &= READ_ONLY_PERMISSIONS  # its data can be looked at, no longer changed
     return cache[key]
 
 
 def is_descendant(organization, ancestor_id) -> bool:
-    return any(org.pk == ancestor_id for org in organization.ancestors())
+    """True if `ancestor_id` is above the organization and nothing between them is pending deletion."""
+    for org in organization.ancestors():
+        if org.pk == ancestor_id:
+            return True
+        if org.status == OrganizationStatus.PENDING_DELETION:
+            return False
+    return False
 
 
 def can_see(user, organization) -> bool:
@@ -163,3 +174,70 @@ def organization_for(user, org_id, permission):
     if not set(needed) & effective_permissions(user, organization):
         raise Denied(permission)
     return organization
+
+
+# --- Authority: administrators hand out account-management rights only up to their own ------------------
+#
+# A User Administrator "manages users" but must not make anyone (least of all themselves) an Organization
+# Administrator or a Partner Administrator, nor take over the account of someone who holds more than they do.
+# Solution roles (Fleet, Print, Scan...) are theirs to hand out, as the guide says. `actor=None` is the
+# operator (management commands), who may do anything. See docs/decisions/0004-authority.md.
+
+def _account_permissions() -> frozenset[str]:
+    from .roles import ROLES, Perm
+
+    system = [role for role in ROLES if role.category == "system"]
+    return frozenset().union(*(role.permissions for role in system)) - {Perm.OWN_ACCOUNT}
+
+
+ACCOUNT_PERMISSIONS = _account_permissions()
+
+
+def roles_above(actor, organization) -> set[str]:
+    """Role codes that grant account-management rights the actor does not hold in this organization."""
+    from .roles import ROLES
+
+    held = effective_permissions(actor, organization)
+    return {role.code for role in ROLES if (role.permissions & ACCOUNT_PERMISSIONS) - held}
+
+
+def _refuse(field: str, message: str):
+    from django.core.exceptions import ValidationError
+
+    raise ValidationError({field: message})
+
+
+def check_may_grant(actor, organization, role_codes, *, field="roles") -> None:
+    """Refuse roles (directly, or through a group's membership) that would give more than the actor has."""
+    if actor is None:
+        return
+    from .roles import BY_CODE
+
+    above = sorted(BY_CODE[code].name for code in set(role_codes) & roles_above(actor, organization))
+    if above:
+        _refuse(field, "You cannot grant rights you do not hold yourself: " + ", ".join(above) + ".")
+
+
+def users_above(actor, organization, user_ids=None) -> set[int]:
+    """Users of the organization holding a role (their own, or through a group) that gives more
+    account-management rights than the actor has: one query."""
+    from .models import User
+
+    if actor is None:
+        return set()
+    above = roles_above(actor, organization)
+    if not above:
+        return set()
+    users = User.objects.filter(organization=organization).filter(
+        Q(role_assignments__role__in=above) | Q(member_of__role_assignments__role__in=above))
+    if user_ids is not None:
+        users = users.filter(pk__in=list(user_ids))
+    return set(users.values_list("pk", flat=True).distinct())
+
+
+def check_may_manage_users(actor, organization, user_ids, *, field="users") -> None:
+    """Refuse changes to users who hold more account-management rights than the actor."""
+    if actor is None:
+        return
+    if users_above(actor, organization, user_ids):
+        _refuse(field, "You cannot change a user who has more rights than you.")

@@ -61,6 +61,11 @@ _USER_ADMIN = _HELP_DESK | {Perm.USERS_MANAGE, Perm.GROUPS_MANAGE, Perm.BADGES_M
 _ORG_ADMIN = _USER_ADMIN | {Perm.ORG_MANAGE, Perm.APPLICATIONS_MANAGE}
 
 
+# What still works in an organization pending deletion: looking, not changing.
+READ_ONLY_PERMISSIONS = frozenset(_HELP_DESK | {Perm.OWN_ACCOUNT, Perm.CHILDREN_VIEW, Perm.FLEET_VIEW, Perm.FLEET_REPORTS,
+                                                Perm.PRINT_REPORTS})
+
+
 @dataclass(frozen=True)
 class Role:
     code: str

@@ -9,6 +9,8 @@ from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from lexcloud.ids import MAX_ID
+
 from ..choices import GroupKind
 from ..gate import OrgScopedAPIMixin
 from ..models import Group, RoleAssignment, User
@@ -45,7 +47,8 @@ class MemberSerializer(serializers.ModelSerializer):
 
 
 class UserIdsSerializer(serializers.Serializer):
-    user_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    user_ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+                                     allow_empty=False)
 
 
 class GroupRoleSerializer(RoleSerializer):
@@ -140,7 +143,7 @@ class GroupMembersView(GroupsMixin, GenericAPIView):
         body = UserIdsSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         with as_bad_request():
-            group_services.add_members(group, body.validated_data["user_ids"])
+            group_services.add_members(group, body.validated_data["user_ids"], by=request.user)
         return self._members(group)
 
     @extend_schema(request=UserIdsSerializer, responses=MemberSerializer(many=True))
@@ -148,7 +151,7 @@ class GroupMembersView(GroupsMixin, GenericAPIView):
         group = self.get_group(group_id)
         body = UserIdsSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        group_services.remove_members(group, body.validated_data["user_ids"])
+        group_services.remove_members(group, body.validated_data["user_ids"], by=request.user)
         return self._members(group)
 
 
@@ -174,7 +177,7 @@ class GroupRolesView(GroupsMixin, GenericAPIView):
         body = RoleListBodySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         with as_bad_request():
-            role_services.assign_group_roles(group, body.validated_data["roles"])
+            role_services.assign_group_roles(group, body.validated_data["roles"], by=request.user)
         return self._roles(group)
 
     @extend_schema(request=RoleListBodySerializer, responses=GroupRoleSerializer(many=True))

@@ -169,7 +169,8 @@ class OrganizationRolesView(OrgScopedAPIMixin, GenericAPIView):
         body = RoleListBodySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         with as_bad_request():
-            role_services.assign_organization_roles(self.organization, body.validated_data["roles"])
+            role_services.assign_organization_roles(self.organization, body.validated_data["roles"],
+                                                    by=request.user)
         return self._roles()
 
     @extend_schema(request=RoleListBodySerializer, responses=RoleSerializer(many=True))

@@ -12,6 +12,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from lexcloud.ids import MAX_ID
+
 from ..access import effective_roles
 from ..gate import OrgScopedAPIMixin
 from ..models import Group, User
@@ -109,7 +111,7 @@ class UserSerializer(serializers.ModelSerializer):
         changes = {name: value for name, value in validated_data.items()
                    if name in PROFILE_FIELDS or name in ("email", "custom_attributes")}
         try:
-            return user_services.update_user(instance, **changes)
+            return user_services.update_user(instance, by=self.context["request"].user, **changes)
         except DjangoValidationError as error:
             raise as_api_error(error) from None
 
@@ -129,7 +131,8 @@ class UserRoleSourcesSerializer(serializers.Serializer):
 
 
 class UserBulkDeleteSerializer(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False, help_text="User ids.")
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), allow_empty=False,
+                                help_text="User ids.")
 
 
 class UserBulkDeleteResultSerializer(serializers.Serializer):
@@ -205,7 +208,7 @@ class UserRolesAPI(UserScopedMixin, generics.GenericAPIView):
         body = UserRoleCodesSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            role_services.assign_user_roles(user, body.validated_data["roles"])
+            role_services.assign_user_roles(user, body.validated_data["roles"], by=request.user)
         except DjangoValidationError as error:
             raise as_api_error(error) from None
         return Response(_role_sources(user, self.organization))
@@ -223,7 +226,7 @@ class UserRolesAPI(UserScopedMixin, generics.GenericAPIView):
             body = UserRoleCodesSerializer(data=request.data)
             body.is_valid(raise_exception=True)
             codes = body.validated_data["roles"]
-        role_services.remove_user_roles(user, codes)
+        role_services.remove_user_roles(user, codes, by=request.user)
         return Response(_role_sources(user, self.organization))
 
 

@@ -2,7 +2,7 @@
 import re
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from .. import access
 from ..choices import GroupKind
@@ -28,7 +28,11 @@ def create_group(org: Organization, name: str, kind=GroupKind.ORGANIZATION_ACCES
         raise ValidationError({"kind": "Child organization access groups are available only to channel partners."})
     if Group.objects.filter(organization=org, name__iexact=name).exists():
         raise ValidationError({"name": "Type a unique group name."})
-    group = Group.objects.create(organization=org, name=name, kind=kind)
+    try:
+        with transaction.atomic():
+            group = Group.objects.create(organization=org, name=name, kind=kind)
+    except IntegrityError:  # a concurrent request created the same name first
+        raise ValidationError({"name": "Type a unique group name."}) from None
     if kind == GroupKind.CHILD_ORGANIZATION_ACCESS:
         RoleAssignment.objects.create(organization=org, group=group, role=PARTNER_ADMINISTRATOR)
     return group
@@ -57,10 +61,13 @@ def delete_groups(org: Organization, group_ids) -> int:
 
 
 @transaction.atomic
-def add_members(group: Group, user_ids) -> int:
+def add_members(group: Group, user_ids, *, by: User | None = None) -> int:
+    """Membership gives the group's roles (a Child Organization Access group: Partner Administrator and its
+    roles in every child), so `by` may add members only to groups that grant no more than they hold."""
     users = list(User.objects.filter(organization_id=group.organization_id, pk__in=list(user_ids)))
     if len(users) != len(set(user_ids)):
         raise ValidationError({"members": "Members must be users of the group's organization."})
+    access.check_may_grant(by, group.organization, group_roles(group), field="members")
     group.members.add(*users)
     for user in users:
         access.forget(user)
@@ -68,9 +75,15 @@ def add_members(group: Group, user_ids) -> int:
 
 
 @transaction.atomic
-def remove_members(group: Group, user_ids) -> int:
+def remove_members(group: Group, user_ids, *, by: User | None = None) -> int:
     users = list(group.members.filter(pk__in=list(user_ids)))
+    access.check_may_manage_users(by, group.organization, [u.pk for u in users], field="members")
     group.members.remove(*users)
     for user in users:
         access.forget(user)
     return len(users)
+
+
+def group_roles(group: Group) -> set[str]:
+    roles = set(RoleAssignment.objects.filter(group=group).values_list("role", flat=True))
+    return roles | {PARTNER_ADMINISTRATOR} if group.is_child_access else roles

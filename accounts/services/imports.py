@@ -15,13 +15,16 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from ..choices import ImportStatus
+from .. import access
+from ..choices import GroupKind, ImportStatus
 from ..models import Group, Organization, User, UserImport
 from ..passwords import password_problems
+from ..roles import PARTNER_ADMINISTRATOR
 from . import users as user_services
 from .groups import sanitize_group_name
 
@@ -253,12 +256,14 @@ def import_users(org: Organization, content: str | bytes, *, by: User | None = N
     reported ({line, email, reason}) and changes nothing; good lines are applied batch by batch."""
     rows, parse_errors = parse_user_csv(decode_file(content))
     result = ImportResult(total_rows=len(rows) + len(parse_errors), errors=list(parse_errors))
+    authority = _Authority.of(by, org)
     processed = len(parse_errors)
     if progress:
         progress(processed, result.total_rows)
     for start in range(0, len(rows), BATCH_SIZE):
         batch = rows[start:start + BATCH_SIZE]
-        _apply_batch(org, batch, by=by, send_password_links=send_password_links, result=result)
+        _apply_batch(org, batch, by=by, authority=authority, send_password_links=send_password_links,
+                     result=result)
         processed += len(batch)
         if progress:
             progress(processed, result.total_rows)
@@ -266,13 +271,42 @@ def import_users(org: Organization, content: str | bytes, *, by: User | None = N
     return result
 
 
+@dataclass
+class _Authority:
+    """What the importing administrator may not touch (the same rule as the pages, computed once per
+    import): users holding more account-management rights, and groups whose roles grant more."""
+
+    users_above: set = field(default_factory=set)
+    groups_above: set = field(default_factory=set)  # lower-cased names
+
+    @classmethod
+    def of(cls, by, org):
+        if by is None:
+            return cls()
+        above = access.roles_above(by, org)
+        condition = Q(role_assignments__role__in=above)
+        if PARTNER_ADMINISTRATOR in above:
+            condition |= Q(kind=GroupKind.CHILD_ORGANIZATION_ACCESS)
+        groups = Group.objects.filter(organization=org).filter(condition)
+        return cls(users_above=access.users_above(by, org),
+                   groups_above={name.lower() for name in groups.values_list("name", flat=True)})
+
+
 @transaction.atomic
-def _apply_batch(org, batch, *, by, send_password_links, result) -> None:
+def _apply_batch(org, batch, *, by, authority, send_password_links, result) -> None:
     existing = {u.email: u for u in User.objects.filter(email__in=[r.email for r in batch])}
     new_users, new_rows, updates, update_fields, delete_ids, link_users = [], [], [], set(), [], []
     memberships = []  # (user, [group names])
     for row in batch:
         user = existing.get(row.email)
+        barred = [name for name in row.groups or () if name.lower() in authority.groups_above]
+        if barred:
+            result.error(row.line, row.email, f"You cannot add users to {', '.join(barred)}: the group grants "
+                                              "rights you do not hold yourself.")
+            continue
+        if user is not None and user.pk in authority.users_above and row.operation != "CREATE":
+            result.error(row.line, row.email, "You cannot change a user who has more rights than you.")
+            continue
         if row.operation == "CREATE":
             if user is not None:
                 result.error(row.line, row.email, "E-mail must be unique.")
@@ -391,9 +425,12 @@ def start_user_import(org: Organization, uploaded_file, *, by: User | None,
 def run_import(user_import: UserImport) -> UserImport:
     """Run a stored import: progress in processed_rows/total_rows, then the result, DONE or FAILED, and the
     import log e-mailed to the importing administrator. Runs once (a finished import is left alone)."""
-    if user_import.status in (ImportStatus.DONE, ImportStatus.FAILED):
+    # Claim it atomically: a task delivered twice must not run the file twice.
+    claimed = UserImport.objects.filter(pk=user_import.pk, status=ImportStatus.PENDING).update(
+        status=ImportStatus.RUNNING, processed_rows=0)
+    if claimed != 1:
+        user_import.refresh_from_db()
         return user_import
-    UserImport.objects.filter(pk=user_import.pk).update(status=ImportStatus.RUNNING, processed_rows=0)
     user_import.status = ImportStatus.RUNNING
 
     def progress(processed, total):

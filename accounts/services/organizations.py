@@ -5,7 +5,7 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.template.loader import render_to_string
 
@@ -43,10 +43,14 @@ def create_organization(name: str, *, kind=OrganizationKind.CUSTOMER, parent: Or
     unknown = set(services) - set(Service.values)
     if unknown:
         raise ValidationError({"entitlements": f"Unknown services: {', '.join(sorted(unknown))}."})
-    org = Organization.objects.create(
-        name=name, kind=kind, parent=parent, region=region or (parent.region if parent else Region.US),
-        entitlements=services,
-    )
+    try:
+        with transaction.atomic():
+            org = Organization.objects.create(
+                name=name, kind=kind, parent=parent, region=region or (parent.region if parent else Region.US),
+                entitlements=services,
+            )
+    except IntegrityError:  # a concurrent request took the name first
+        raise ValidationError({"name": "Type a unique organization name."}) from None
     for group_name, roles in PREDEFINED_GROUPS.items():
         group = Group.objects.create(organization=org, name=group_name, predefined=True)
         RoleAssignment.objects.bulk_create(RoleAssignment(organization=org, group=group, role=r) for r in roles)

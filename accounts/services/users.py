@@ -4,12 +4,13 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from .. import access
 from ..models import Organization, User
 from ..passwords import password_problems
 
@@ -42,18 +43,25 @@ def create_user(org: Organization, email: str, *, password: str | None = None, s
     unknown = set(profile) - set(PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"unknown profile fields: {unknown}")
-    user = User.objects.create_user(email, org, password=password or None,
-                                    custom_attributes=custom_attributes or {}, **profile)
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(email, org, password=password or None,
+                                            custom_attributes=custom_attributes or {}, **profile)
+    except IntegrityError:  # a concurrent request created the same address first
+        raise ValidationError({"email": "E-mail must be unique."}) from None
     if not password and send_password_link:
         transaction.on_commit(lambda: send_password_links([user.pk]))
     return user
 
 
 @transaction.atomic
-def update_user(user: User, *, password: str | None = None, **changes) -> User:
+def update_user(user: User, *, password: str | None = None, by: User | None = None, **changes) -> User:
+    """`by` (the acting administrator; None for an operator) may not change a user who holds more
+    account-management rights than they do: a new e-mail address and a reset link would take the account."""
     unknown = set(changes) - set(PROFILE_FIELDS) - {"email", "custom_attributes"}
     if unknown:
         raise TypeError(f"unknown user fields: {unknown}")
+    access.check_may_manage_users(by, user.organization, [user.pk])
     if "email" in changes:
         email = normalize_email(changes.pop("email"))
         if User.objects.filter(email=email).exclude(pk=user.pk).exists():
@@ -64,7 +72,11 @@ def update_user(user: User, *, password: str | None = None, **changes) -> User:
     if password:
         check_password(password)
         user.set_password(password)
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:  # a concurrent change took the e-mail address first
+        raise ValidationError({"email": "E-mail must be unique."}) from None
     return user
 
 
@@ -73,6 +85,7 @@ def delete_users(org: Organization, user_ids, *, by: User | None = None) -> int:
     ids = set(user_ids)
     if by is not None and by.pk in ids:
         raise ValidationError({"users": "You cannot delete your own account."})
+    access.check_may_manage_users(by, org, ids)
     deleted = User.objects.filter(organization=org, pk__in=ids).count()
     User.objects.filter(organization=org, pk__in=ids).delete()
     return deleted

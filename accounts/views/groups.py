@@ -7,6 +7,8 @@ from django.urls import path, reverse
 from django.views import View
 from django.views.generic import TemplateView
 
+from lexcloud.ids import parse_ids
+
 from ..access import effective_permissions
 from ..choices import GroupKind
 from ..forms.groups import GroupForm, apply_errors
@@ -102,7 +104,7 @@ class GroupsDeleteView(GroupsMixin, View):
     permission = Perm.GROUPS_MANAGE
 
     def post(self, request, *args, **kwargs):
-        ids = [i for i in request.POST.getlist("groups") if i.isdigit()]
+        ids = parse_ids(request.POST.getlist("groups"))
         kind = _kind(request)
         if not ids:
             messages.error(request, "Select one or more groups.")
@@ -128,12 +130,16 @@ class GroupDetailView(GroupMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         self.require_manage()
-        ids = [i for i in request.POST.getlist("users") if i.isdigit()]
+        ids = parse_ids(request.POST.getlist("users"))
         if not ids:
             messages.error(request, "Select one or more members.")
         else:
-            removed = group_services.remove_members(self.get_group(), ids)
-            messages.success(request, f"{removed} member(s) removed.")
+            try:
+                removed = group_services.remove_members(self.get_group(), ids, by=request.user)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, f"{removed} member(s) removed.")
         return redirect("accounts:group", org_id=self.organization.pk, group_id=self.get_group().pk)
 
 
@@ -155,13 +161,13 @@ class GroupMembersAddView(GroupMixin, TemplateView):
                                         query=query, limit=MEMBER_PICK_LIMIT, **kwargs)
 
     def post(self, request, *args, **kwargs):
-        ids = [int(i) for i in request.POST.getlist("users") if i.isdigit()]
+        ids = parse_ids(request.POST.getlist("users"))
         group = self.get_group()
         if not ids:
             messages.error(request, "Select one or more users.")
             return redirect("accounts:group-members-add", org_id=self.organization.pk, group_id=group.pk)
         try:
-            added = group_services.add_members(group, ids)
+            added = group_services.add_members(group, ids, by=request.user)
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
@@ -224,7 +230,7 @@ class GroupRolesAssignView(GroupMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         group = self.get_group()
         try:
-            added, removed = role_services.set_group_roles(group, request.POST.getlist("roles"))
+            added, removed = role_services.set_group_roles(group, request.POST.getlist("roles"), by=request.user)
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)

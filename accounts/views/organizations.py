@@ -123,7 +123,8 @@ class OrganizationRolesAssignView(OrgViewMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         try:
-            added, removed = role_services.set_organization_roles(self.organization, request.POST.getlist("roles"))
+            added, removed = role_services.set_organization_roles(self.organization, request.POST.getlist("roles"),
+                                                                    by=request.user)
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)

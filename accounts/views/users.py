@@ -9,6 +9,8 @@ from django.urls import path, reverse
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from lexcloud.ids import parse_ids
+
 from ..access import effective_permissions, effective_roles
 from ..choices import GroupKind
 from ..forms.users import UserCreateForm, UserEditForm
@@ -29,16 +31,6 @@ SORTS = {
 }
 COLUMNS = [("email", "E-mail"), ("first_name", "First Name"), ("last_name", "Last Name"),
            ("display_name", "Display Name"), ("last_login", "Last Login")]
-
-
-def _ids(values) -> list[int]:
-    ids = []
-    for value in values:
-        try:
-            ids.append(int(value))
-        except (TypeError, ValueError):
-            continue
-    return ids
 
 
 def _first_message(error: ValidationError) -> str:
@@ -103,7 +95,7 @@ class UserBulkDeleteView(OrgViewMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, org_id):
-        ids = _ids(request.POST.getlist("ids"))
+        ids = parse_ids(request.POST.getlist("ids"))
         if not ids:
             messages.error(request, "Select one or more users to delete.")
             return redirect("accounts:users", org_id=org_id)
@@ -164,7 +156,8 @@ class UserEditView(UserObjectMixin, FormView):
     def form_valid(self, form):
         target = self.get_user()
         try:
-            user_services.update_user(target, email=form.cleaned_data["email"], **form.profile())
+            user_services.update_user(target, email=form.cleaned_data["email"], by=self.request.user,
+                                     **form.profile())
         except ValidationError as error:
             form.apply_service_error(error)
             return self.form_invalid(form)
@@ -234,8 +227,12 @@ class UserRolesView(UserObjectMixin, TemplateView):
         if not codes:
             messages.error(request, "Select one or more roles to remove.")
         else:
-            removed = role_services.remove_user_roles(target, codes)
-            messages.success(request, f"{removed} role{'s' if removed != 1 else ''} removed.")
+            try:
+                removed = role_services.remove_user_roles(target, codes, by=request.user)
+            except ValidationError as error:
+                messages.error(request, _first_message(error))
+            else:
+                messages.success(request, f"{removed} role{'s' if removed != 1 else ''} removed.")
         return redirect("accounts:user-roles", org_id=org_id, user_id=target.pk)
 
 
@@ -262,7 +259,7 @@ class UserRolesAssignView(UserObjectMixin, TemplateView):
     def post(self, request, org_id, user_id):
         target = self.get_user()
         try:
-            added, removed = role_services.set_user_roles(target, request.POST.getlist("roles"))
+            added, removed = role_services.set_user_roles(target, request.POST.getlist("roles"), by=request.user)
         except ValidationError as error:
             messages.error(request, _first_message(error))
             return self.render_to_response(self.get_context_data())

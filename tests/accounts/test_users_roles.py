@@ -115,11 +115,12 @@ def test_assign_partner_administrator_to_a_non_member_of_child_access_group_is_r
 
 
 def test_assign_partner_administrator_to_a_child_access_group_member(client, partner, partner_admin):
+    # the boss holds Partner Administrator (through the group) and Organization Administrator
     boss = make_user(partner, "boss@partner.test", ["organization_administrator"])
-    client.force_login(boss)
     colleague = make_user(partner, "colleague@partner.test")
     cag = partner.groups.get(kind=GroupKind.CHILD_ORGANIZATION_ACCESS)
-    group_services.add_members(cag, [colleague.pk])
+    group_services.add_members(cag, [boss.pk, colleague.pk])
+    client.force_login(boss)
     client.post(url("user-roles-assign", partner, user_id=colleague.pk), {"roles": ["partner_administrator"]})
     assert user_roles(colleague) == {"partner_administrator"}
 

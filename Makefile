@@ -35,7 +35,7 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 
-bench: migrate
+bench: install
 	$(PY) bench/run.py
 
 clean:

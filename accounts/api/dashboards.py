@@ -1,6 +1,5 @@
 """Dashboards API: the caller's own dashboards and cards (/api/v1/dashboards/...) and the card types they
 may add (/api/v1/card-types/). Other users' dashboards and cards answer 404; refused limits answer 400."""
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.utils import extend_schema
@@ -13,10 +12,6 @@ from .. import access
 from ..models import Card, Dashboard
 from ..roles import Perm
 from ..services import dashboards as services
-
-
-def _bad_request(exc: DjangoValidationError):
-    return ValidationError({"detail": " ".join(exc.messages)})
 
 
 class DashboardSerializer(serializers.ModelSerializer):
@@ -66,14 +61,11 @@ class DashboardListView(OwnDashboardMixin, generics.ListCreateAPIView):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            dashboard = services.create_dashboard(request.user, serializer.validated_data["name"])
-            if "columns" in serializer.validated_data:
-                services.set_columns(dashboard, serializer.validated_data["columns"])
-            if serializer.validated_data.get("is_default"):
-                services.set_default_dashboard(dashboard)
-        except DjangoValidationError as exc:
-            raise _bad_request(exc) from None
+        dashboard = services.create_dashboard(request.user, serializer.validated_data["name"])
+        if "columns" in serializer.validated_data:
+            services.set_columns(dashboard, serializer.validated_data["columns"])
+        if serializer.validated_data.get("is_default"):
+            services.set_default_dashboard(dashboard)
         return Response(DashboardSerializer(dashboard).data, status=status.HTTP_201_CREATED)
 
 
@@ -91,22 +83,16 @@ class DashboardDetailView(OwnDashboardMixin, generics.RetrieveUpdateDestroyAPIVi
         data = serializer.validated_data
         if data.get("is_default") is False and dashboard.is_default:
             raise ValidationError({"detail": "Set another dashboard as default instead."})
-        try:
-            if "name" in data and data["name"] != dashboard.name:
-                services.rename_dashboard(dashboard, data["name"])
-            if "columns" in data:
-                services.set_columns(dashboard, data["columns"])
-            if data.get("is_default"):
-                services.set_default_dashboard(dashboard)
-        except DjangoValidationError as exc:
-            raise _bad_request(exc) from None
+        if "name" in data and data["name"] != dashboard.name:
+            services.rename_dashboard(dashboard, data["name"])
+        if "columns" in data:
+            services.set_columns(dashboard, data["columns"])
+        if data.get("is_default"):
+            services.set_default_dashboard(dashboard)
         return Response(DashboardSerializer(dashboard).data)
 
     def destroy(self, request, *args, **kwargs):
-        try:
-            services.delete_dashboard(self.get_object())
-        except DjangoValidationError as exc:
-            raise _bad_request(exc) from None
+        services.delete_dashboard(self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -129,10 +115,7 @@ class CardListView(OwnDashboardMixin, generics.ListCreateAPIView):
                                  if org.pk == data["organization_id"]), None)
             if organization is None:
                 raise ValidationError({"detail": "Select an organization you manage."})
-        try:
-            card = services.add_card(dashboard, data["card_type"], data.get("name", ""), organization)
-        except DjangoValidationError as exc:
-            raise _bad_request(exc) from None
+        card = services.add_card(dashboard, data["card_type"], data.get("name", ""), organization)
         return Response(CardSerializer(card).data, status=status.HTTP_201_CREATED)
 
 
@@ -155,15 +138,12 @@ class CardDetailView(OwnDashboardMixin, generics.RetrieveUpdateDestroyAPIView):
         serializer = self.get_serializer(card, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            if "name" in data:
-                services.rename_card(card, data["name"])
-            if "hidden" in data:
-                services.set_card_hidden(card, data["hidden"])
-            if "position" in data:
-                services.move_card(card, data["position"])
-        except DjangoValidationError as exc:
-            raise _bad_request(exc) from None
+        if "name" in data:
+            services.rename_card(card, data["name"])
+        if "hidden" in data:
+            services.set_card_hidden(card, data["hidden"])
+        if "position" in data:
+            services.move_card(card, data["position"])
         return Response(CardSerializer(card).data)
 
     def destroy(self, request, *args, **kwargs):

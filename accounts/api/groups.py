@@ -17,7 +17,7 @@ from ..models import Group, RoleAssignment, User
 from ..roles import PARTNER_ADMINISTRATOR, Perm
 from ..services import groups as group_services
 from ..services import roles as role_services
-from .roles import RoleListBodySerializer, RoleSerializer, as_bad_request, role_data
+from .roles import RoleListBodySerializer, RoleSerializer, role_data
 
 
 class GroupSerializer(serializers.ModelSerializer):
@@ -93,9 +93,8 @@ class GroupListView(GroupsMixin, GenericAPIView):
     def post(self, request, org_id):
         body = GroupCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        with as_bad_request():
-            group = group_services.create_group(self.organization, body.validated_data["name"],
-                                                body.validated_data["kind"])
+        group = group_services.create_group(self.organization, body.validated_data["name"],
+                                            body.validated_data["kind"])
         return Response(GroupSerializer(self.get_group(group.pk)).data, status=status.HTTP_201_CREATED)
 
 
@@ -113,8 +112,7 @@ class GroupDetailView(GroupsMixin, GenericAPIView):
         group = self.get_group(group_id)
         body = GroupRenameSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        with as_bad_request():
-            group_services.rename_group(group, body.validated_data["name"])
+        group_services.rename_group(group, body.validated_data["name"])
         return Response(GroupSerializer(self.get_group(group_id)).data)
 
     @extend_schema(responses={204: None})
@@ -142,8 +140,7 @@ class GroupMembersView(GroupsMixin, GenericAPIView):
         group = self.get_group(group_id)
         body = UserIdsSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        with as_bad_request():
-            group_services.add_members(group, body.validated_data["user_ids"], by=request.user)
+        group_services.add_members(group, body.validated_data["user_ids"], by=request.user)
         return self._members(group)
 
     @extend_schema(request=UserIdsSerializer, responses=MemberSerializer(many=True))
@@ -176,8 +173,7 @@ class GroupRolesView(GroupsMixin, GenericAPIView):
         group = self.get_group(group_id)
         body = RoleListBodySerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        with as_bad_request():
-            role_services.assign_group_roles(group, body.validated_data["roles"], by=request.user)
+        role_services.assign_group_roles(group, body.validated_data["roles"], by=request.user)
         return self._roles(group)
 
     @extend_schema(request=RoleListBodySerializer, responses=GroupRoleSerializer(many=True))
@@ -185,8 +181,7 @@ class GroupRolesView(GroupsMixin, GenericAPIView):
         group = self.get_group(group_id)
         body = RoleListBodySerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        with as_bad_request():
-            role_services.remove_group_roles(group, body.validated_data["roles"])
+        role_services.remove_group_roles(group, body.validated_data["roles"])
         return self._roles(group)
 
 

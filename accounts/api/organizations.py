@@ -15,7 +15,7 @@ from ..models import Organization, RoleAssignment
 from ..roles import Perm
 from ..services import organizations as org_services
 from ..services import roles as role_services
-from .roles import RoleListBodySerializer, RoleSerializer, as_bad_request, role_data
+from .roles import RoleListBodySerializer, RoleSerializer, role_data
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
@@ -84,8 +84,7 @@ class OrganizationListView(GenericAPIView):
         body = OrganizationCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         parent = _parent_for(request.user, body.validated_data["parent"])
-        with as_bad_request():
-            child = org_services.create_child_organization(parent, body.validated_data["name"])
+        child = org_services.create_child_organization(parent, body.validated_data["name"])
         return Response(OrganizationSerializer(child).data, status=status.HTTP_201_CREATED)
 
 
@@ -112,9 +111,8 @@ class OrganizationDetailView(OrgScopedAPIMixin, GenericAPIView):
             raise PermissionDenied("Only a Partner Administrator of the parent organization can delete it.")
         body = DeleteOrganizationSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        with as_bad_request():
-            org = org_services.request_child_deletion(org, by=request.user,
-                                                      confirm_name=body.validated_data["confirm_name"])
+        org = org_services.request_child_deletion(org, by=request.user,
+                                                  confirm_name=body.validated_data["confirm_name"])
         return Response(OrganizationSerializer(org).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -140,8 +138,7 @@ class ChildrenView(OrgScopedAPIMixin, GenericAPIView):
     def post(self, request, org_id):
         body = ChildCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        with as_bad_request():
-            child = org_services.create_child_organization(self.organization, body.validated_data["name"])
+        child = org_services.create_child_organization(self.organization, body.validated_data["name"])
         return Response(OrganizationSerializer(child).data, status=status.HTTP_201_CREATED)
 
 
@@ -168,9 +165,8 @@ class OrganizationRolesView(OrgScopedAPIMixin, GenericAPIView):
     def post(self, request, org_id):
         body = RoleListBodySerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        with as_bad_request():
-            role_services.assign_organization_roles(self.organization, body.validated_data["roles"],
-                                                    by=request.user)
+        role_services.assign_organization_roles(self.organization, body.validated_data["roles"],
+                                                by=request.user)
         return self._roles()
 
     @extend_schema(request=RoleListBodySerializer, responses=RoleSerializer(many=True))

@@ -1,28 +1,15 @@
 """roles API: the role catalog of an organization, and the helpers the organization and group APIs share
 (role lists in bodies, Django ValidationError → 400)."""
-from contextlib import contextmanager
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from ..gate import OrgScopedAPIMixin
 from ..models import RoleAssignment
 from ..roles import BY_CODE, ROLES, Perm, assignable_roles
-
-
-@contextmanager
-def as_bad_request():
-    """Run a service; its ValidationError answers 400 with the message(s), nothing half-written."""
-    try:
-        yield
-    except DjangoValidationError as error:
-        raise ValidationError(error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}) \
-            from None
 
 
 class RoleSerializer(serializers.Serializer):

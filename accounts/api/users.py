@@ -1,7 +1,6 @@
 """Users API: /api/v1/organizations/{org_id}/users/... and /api/v1/me/.
 
 Views only check permissions and validate; every change goes through accounts.services."""
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import path
@@ -23,13 +22,6 @@ from ..services import roles as role_services
 from ..services import users as user_services
 
 PROFILE_FIELDS = ("first_name", "last_name", "display_name", "shortname", "department", "cost_center")
-
-
-def as_api_error(error: DjangoValidationError) -> ValidationError:
-    """A service's ValidationError as a 400 body: {"field": ["message", ...]} or {"detail": [...]}."""
-    if hasattr(error, "message_dict"):
-        return ValidationError(error.message_dict)
-    return ValidationError({"detail": error.messages})
 
 
 _DATETIME = serializers.DateTimeField()
@@ -96,24 +88,18 @@ class UserSerializer(serializers.ModelSerializer):
     def create(self, validated_data):
         organization = self.context["organization"]
         profile = {name: validated_data[name] for name in PROFILE_FIELDS if name in validated_data}
-        try:
-            return user_services.create_user(
-                organization, validated_data["email"], password=validated_data.get("password") or None,
-                send_password_link=validated_data.get("send_password_link", True),
-                custom_attributes=validated_data.get("custom_attributes") or {}, **profile,
-            )
-        except DjangoValidationError as error:
-            raise as_api_error(error) from None
+        return user_services.create_user(
+            organization, validated_data["email"], password=validated_data.get("password") or None,
+            send_password_link=validated_data.get("send_password_link", True),
+            custom_attributes=validated_data.get("custom_attributes") or {}, **profile,
+        )
 
     def update(self, instance, validated_data):
         validated_data.pop("send_password_link", None)
         validated_data.pop("password", None)
         changes = {name: value for name, value in validated_data.items()
                    if name in PROFILE_FIELDS or name in ("email", "custom_attributes")}
-        try:
-            return user_services.update_user(instance, by=self.context["request"].user, **changes)
-        except DjangoValidationError as error:
-            raise as_api_error(error) from None
+        return user_services.update_user(instance, by=self.context["request"].user, **changes)
 
 
 class UserRoleCodesSerializer(serializers.Serializer):
@@ -175,10 +161,7 @@ class UserDetailAPI(UserScopedMixin, generics.RetrieveUpdateDestroyAPIView):
         return self.users()
 
     def perform_destroy(self, instance):
-        try:
-            user_services.delete_users(self.organization, [instance.pk], by=self.request.user)
-        except DjangoValidationError as error:
-            raise as_api_error(error) from None
+        user_services.delete_users(self.organization, [instance.pk], by=self.request.user)
 
 
 def _role_sources(user, organization) -> dict:
@@ -207,10 +190,7 @@ class UserRolesAPI(UserScopedMixin, generics.GenericAPIView):
         user = self.target()
         body = UserRoleCodesSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            role_services.assign_user_roles(user, body.validated_data["roles"], by=request.user)
-        except DjangoValidationError as error:
-            raise as_api_error(error) from None
+        role_services.assign_user_roles(user, body.validated_data["roles"], by=request.user)
         return Response(_role_sources(user, self.organization))
 
     @extend_schema(
@@ -240,10 +220,7 @@ class UserBulkDeleteAPI(UserScopedMixin, generics.GenericAPIView):
     def post(self, request, org_id):
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            deleted = user_services.delete_users(self.organization, body.validated_data["ids"], by=request.user)
-        except DjangoValidationError as error:
-            raise as_api_error(error) from None
+        deleted = user_services.delete_users(self.organization, body.validated_data["ids"], by=request.user)
         return Response({"deleted": deleted}, status=status.HTTP_200_OK)
 
 

@@ -63,7 +63,7 @@ def test_deleting_the_default_dashboard_answers_400(api, member):
     dashboard = services.ensure_default_dashboard(member)
     response = api(member).delete(f"/api/v1/dashboards/{dashboard.pk}/")
     assert response.status_code == 400
-    assert response.json()["detail"] == "You cannot delete a dashboard that is set as default."
+    assert response.json()["detail"] == ["You cannot delete a dashboard that is set as default."]
     other = services.create_dashboard(member, "Other")
     assert api(member).delete(f"/api/v1/dashboards/{other.pk}/").status_code == 204
 

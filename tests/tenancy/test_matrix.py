@@ -196,3 +196,27 @@ def test_user_scoped_route(name, route, pattern, acme, client):
     if names:
         foreign = reverse(name, kwargs={k: theirs[k] for k in names})
         assert client.get(foreign).status_code == 404, f"another user's objects {foreign}"
+
+
+@pytest.mark.parametrize("name,route,pattern", ORG_ROUTES, ids=[n for n, _r, _p in ORG_ROUTES])
+def test_organization_route_refuses_writes_from_outside(name, route, pattern, world, client):
+    """Writes pass the same gate before any handler runs: POST, PATCH and DELETE from anonymous callers,
+    members without the role and other organizations' administrators change nothing."""
+    acme, globex = world["acme"], world["globex"]
+    permission = _declared_permission(pattern)
+    names = _kwarg_names(route) - {"org_id"}
+    url = reverse(name, kwargs={"org_id": acme.pk, **{k: world["acme_objs"][k] for k in names}})
+    is_api = route.startswith("api/")
+    plain = make_user(acme, "plain@acme.test")
+    sibling = make_user(globex, "sib@globex.test", ["organization_administrator"])
+    for method in ("post", "patch", "delete"):
+        client.logout()
+        status = getattr(client, method)(url, {}, content_type="application/json").status_code
+        assert status == (403 if is_api else 302), f"anonymous {method.upper()} {url}: {status}"
+        client.force_login(sibling)
+        status = getattr(client, method)(url, {}, content_type="application/json").status_code
+        assert status == 404, f"sibling {method.upper()} {url}: {status}"
+        if not _default_grants(permission):
+            client.force_login(plain)
+            status = getattr(client, method)(url, {}, content_type="application/json").status_code
+            assert status == 403, f"plain member {method.upper()} {url}: {status}"

@@ -2,7 +2,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .forms_auth import ResetForm
+from .forms_auth import ResetForm, SignInForm
 from .views import dashboards, groups, home, imports, my_account, organizations, users
 
 account = [
@@ -16,7 +16,8 @@ account = [
 
 urlpatterns = [
     path("", home.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True,
+                                                                authentication_form=SignInForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password_reset/", auth_views.PasswordResetView.as_view(form_class=ResetForm),
          name="password_reset"),

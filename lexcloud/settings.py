@@ -123,6 +123,13 @@ CELERY_BEAT_SCHEDULE = {
     "purge-deleted-organizations": {"task": "accounts.tasks.finish_pending_deletions", "schedule": 300.0},
 }
 
+# Cache (sign-in throttling, later rate limits): Redis when configured, so every process shares it.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                      "KEY_PREFIX": "lexcloud"}
+          if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)  # failed sign-ins per e-mail and address...
+LOGIN_FAILURE_WINDOW = 15 * 60                                    # ...within 15 minutes
+
 # MQTT broker the agents publish to (read by /healthz now, by the ingest process later).
 MQTT_URL = env.str("MQTT_URL", default="")
 

@@ -20,6 +20,9 @@ def _fast_settings(settings, tmp_path):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    # each test its own cache (sign-in failure counters must not leak between tests or CI runs)
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": str(tmp_path)}}
     from lexcloud.celery import app
 
     app.conf.task_always_eager = True

@@ -53,3 +53,17 @@ def test_healthz_without_mqtt_configured_says_so(db, client, settings):
     settings.MQTT_URL = ""
     body = client.get("/healthz").json()
     assert body["checks"]["mqtt"] == {"ok": True, "configured": False}
+
+
+def test_the_configured_redis_cache_shares_counters_between_clients():
+    """Sign-in throttling relies on a cache every web process shares: Redis when REDIS_URL is set."""
+    require("127.0.0.1", 6379, "redis-server")
+    from django.core.cache.backends.redis import RedisCache
+
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    first, second = (RedisCache(url, {"KEY_PREFIX": "lexcloud-test"}) for _ in range(2))
+    key = f"shared-{os.getpid()}"
+    first.set(key, 1, 30)
+    first.incr(key)
+    assert second.get(key) == 2
+    second.delete(key)

@@ -62,3 +62,17 @@ def test_user_created_without_a_password_can_still_ask_for_a_reset_link(client, 
     create_user(acme, "fresh@acme.test", send_password_link=False)
     client.post(reverse("password_reset"), {"email": "fresh@acme.test"})
     assert [m["To"] for m in smtp_server.messages] == ["fresh@acme.test"]
+
+
+def test_sign_in_is_refused_after_ten_failures_even_with_the_right_password(client, org_admin, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+        client.post(reverse("login"), {"username": "admin@acme.test", "password": "wrong"})
+    response = client.post(reverse("login"), {"username": "admin@acme.test", "password": PASSWORD})
+    assert b"Too many failed sign-in attempts" in response.content
+    assert "_auth_user_id" not in client.session
+    cache.clear()
+    client.post(reverse("login"), {"username": "admin@acme.test", "password": PASSWORD})
+    assert "_auth_user_id" in client.session

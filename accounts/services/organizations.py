@@ -57,6 +57,22 @@ def create_organization(name: str, *, kind=OrganizationKind.CUSTOMER, parent: Or
     return org
 
 
+@transaction.atomic
+def set_child_services(child: Organization, services) -> Organization:
+    """A partner grants each customer the services it needs, among those the partner has itself ("future
+    functionality can be selectively granted to individual customers"). Roles of a withdrawn service stay
+    assigned but grant nothing until the service comes back."""
+    if child.parent_id is None:
+        raise ValidationError({"entitlements": "Only child organizations get their services from a partner."})
+    offered = set(child.parent.entitlements) | {Service.ACCOUNT.value}
+    beyond = set(services) - offered
+    if beyond:
+        labels = dict(Service.choices)
+        raise ValidationError({"entitlements": "The parent organization is not entitled to: "
+                                               + ", ".join(labels.get(s, s) for s in sorted(beyond)) + "."})
+    return set_entitlements(child, services)
+
+
 def set_entitlements(org: Organization, services) -> Organization:
     unknown = set(services) - set(Service.values)
     if unknown:

@@ -175,9 +175,41 @@ class ChildCreateView(OrgViewMixin, TemplateView):
         return self.render_to_response(self.get_context_data(form=form))
 
 
+class OrganizationServicesView(ParentManagerMixin, OrgViewMixin, TemplateView):
+    """**Active Lexmark Cloud Services** of a child organization, chosen by its partner among the partner's
+    own services."""
+
+    template_name = "accounts/organization/services.html"
+    permission = Perm.CHILDREN_MANAGE  # as for deletion: checked in the parent too
+
+    def get_context_data(self, **kwargs):
+        org = self.organization
+        offered = set(org.parent.entitlements) | {Service.ACCOUNT.value}
+        chosen = set(self.request.POST.getlist("services")) if self.request.method == "POST" else set(org.entitlements)
+        rows = [{"code": code, "label": label, "checked": code in chosen or code == Service.ACCOUNT,
+                 "locked": code == Service.ACCOUNT} for code, label in Service.choices if code in offered]
+        return super().get_context_data(rows=rows, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        self.check_parent()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.check_parent()
+        try:
+            org_services.set_child_services(self.organization, request.POST.getlist("services"))
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            return self.render_to_response(self.get_context_data())
+        messages.success(request, "Active services updated.")
+        return redirect("accounts:organization", org_id=self.organization.pk)
+
+
 urlpatterns = [
     path("organization/", OrganizationInfoView.as_view(), name="organization"),
     path("organization/delete/", OrganizationDeleteView.as_view(), name="organization-delete"),
+    path("organization/services/", OrganizationServicesView.as_view(), name="organization-services"),
     path("organization/roles/", OrganizationRolesView.as_view(), name="organization-roles"),
     path("organization/roles/assign/", OrganizationRolesAssignView.as_view(), name="organization-roles-assign"),
     path("children/", ChildOrganizationsView.as_view(), name="children"),

@@ -310,3 +310,24 @@ def test_the_requesting_administrator_is_emailed_when_the_deletion_is_done(
     assert not Organization.objects.filter(pk=acme.pk).exists()
     notices = [m for m in mail.outbox if m.subject == "Organization Acme deleted"]
     assert [m.to for m in notices] == [["pa@partner.test"]]
+
+
+def test_partner_chooses_the_services_of_a_child_among_its_own(client, partner_admin, partner, acme):
+    from accounts.models import Organization
+
+    partner.entitlements = ["account", "fleet", "print"]
+    partner.save()
+    client.force_login(partner_admin)
+    page = client.get(url("organization-services", acme))
+    assert [row["code"] for row in page.context["rows"]] == ["account", "fleet", "print"]
+    client.post(url("organization-services", acme), {"services": ["fleet"]})
+    assert Organization.objects.get(pk=acme.pk).entitlements == ["account", "fleet"]
+    response = client.post(url("organization-services", acme), {"services": ["scan"]})
+    assert b"The parent organization is not entitled to: Cloud Scan Management." in response.content
+    assert Organization.objects.get(pk=acme.pk).entitlements == ["account", "fleet"]
+
+
+def test_child_organization_administrator_cannot_grant_their_organization_services(client, org_admin, acme):
+    client.force_login(org_admin)
+    assert client.get(url("organization-services", acme)).status_code == 403
+    assert client.post(url("organization-services", acme), {"services": ["scan"]}).status_code == 403

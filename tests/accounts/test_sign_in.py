@@ -76,3 +76,12 @@ def test_sign_in_is_refused_after_ten_failures_even_with_the_right_password(clie
     cache.clear()
     client.post(reverse("login"), {"username": "admin@acme.test", "password": PASSWORD})
     assert "_auth_user_id" in client.session
+
+
+def test_forbidden_and_missing_pages_keep_the_shell_and_explain(client, member, acme, globex):
+    client.force_login(member)
+    forbidden = client.get(f"/o/{acme.pk}/account/users/")
+    assert forbidden.status_code == 403 and b"You do not have access to this page" in forbidden.content
+    assert b'data-testid="org-switcher"' in forbidden.content
+    missing = client.get(f"/o/{globex.pk}/account/users/")
+    assert missing.status_code == 404 and b"organization you cannot see" in missing.content

@@ -7,6 +7,8 @@ roles of the Child Organization Access groups of an ancestor organization the us
 """
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Q
 from django.http import Http404
 
@@ -43,16 +45,26 @@ def forget(user) -> None:
 
 
 def _home_assignments(user) -> list[tuple[str, int | None, int | None, str | None]]:
-    """All role assignments that reach the user in their own organization, in one query."""
-    from .models import RoleAssignment
+    """All role assignments that reach the user in their own organization, in one query.
+
+    Every request asks this once, so it is plain SQL: building the equivalent ORM query (an OR across the
+    group-membership join) cost more than running it (bench/bench_user_list.py)."""
+    from .models import Group, RoleAssignment
 
     cache = _cache(user)
     if "home" not in cache:
-        cache["home"] = list(
-            RoleAssignment.objects.filter(organization_id=user.organization_id)
-            .filter(Q(user=user) | Q(group__members=user) | Q(user__isnull=True, group__isnull=True))
-            .values_list("role", "user_id", "group_id", "group__kind")
-        )
+        quote = connection.ops.quote_name
+        assignments, groups = quote(RoleAssignment._meta.db_table), quote(Group._meta.db_table)
+        members = quote(Group.members.through._meta.db_table)
+        org_id = RoleAssignment._meta.get_field("organization").get_db_prep_value(user.organization_id, connection)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT ra.role, ra.user_id, ra.group_id, g.kind FROM {assignments} ra "
+                f"LEFT JOIN {groups} g ON g.id = ra.group_id "
+                f"WHERE ra.organization_id = %s AND (ra.user_id = %s OR (ra.user_id IS NULL AND ra.group_id IS NULL) "
+                f"OR ra.group_id IN (SELECT m.group_id FROM {members} m WHERE m.user_id = %s))",
+                [org_id, user.pk, user.pk])
+            cache["home"] = cursor.fetchall()
     return cache["home"]
 
 
@@ -137,7 +149,7 @@ def visible_organizations(user):
         return []
     cache = _cache(user)
     if "visible" not in cache:
-        home = Organization.objects.get(pk=user.organization_id)
+        home = user.organization
         found = [home]
         if _is_child_access_member(user):
             frontier = [home.pk]
@@ -164,10 +176,13 @@ def organization_for(user, org_id, permission):
     without the permission."""
     from .models import Organization
 
-    try:
-        organization = Organization.objects.select_related("parent").get(pk=org_id)
-    except (Organization.DoesNotExist, ValueError):
-        raise Http404("No such organization.") from None
+    if getattr(user, "is_authenticated", False) and str(org_id) == str(user.organization_id):
+        organization = user.organization  # loaded with the user (EmailBackend.get_user)
+    else:
+        try:
+            organization = Organization.objects.select_related("parent").get(pk=org_id)
+        except (Organization.DoesNotExist, ValueError, ValidationError):
+            raise Http404("No such organization.") from None
     if not can_see(user, organization):
         raise Http404("No such organization.")
     needed = (permission,) if isinstance(permission, str) else tuple(permission)

@@ -1,7 +1,7 @@
 """Set up Django for a benchmark on a throwaway database.
 
-The database comes from the environment: BENCH_DATABASE_URL, else a fresh SQLite file under var/bench/
-(<name>.sqlite3, deleted first). Fast password hashing (MD5) applies only inside the benchmarks."""
+The database comes from the environment: BENCH_DATABASE_URL (a throwaway database: it is emptied), else a
+fresh SQLite file under var/bench/ (<name>.sqlite3, deleted first). Fast password hashing (MD5) applies only inside the benchmarks."""
 import os
 import sys
 import time
@@ -38,6 +38,8 @@ def setup(name: str, *, urlconf: str | None = None):
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)
+    if os.environ.get("BENCH_DATABASE_URL"):
+        call_command("flush", verbosity=0, interactive=False)  # a throwaway database: each bench starts empty
     print(f"[{name}] database {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} "
           f"{settings.DATABASES['default']['NAME']} migrated in {time.perf_counter() - started:.1f}s")
 

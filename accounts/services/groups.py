@@ -87,3 +87,19 @@ def remove_members(group: Group, user_ids, *, by: User | None = None) -> int:
 def group_roles(group: Group) -> set[str]:
     roles = set(RoleAssignment.objects.filter(group=group).values_list("role", flat=True))
     return roles | {PARTNER_ADMINISTRATOR} if group.is_child_access else roles
+
+
+@transaction.atomic
+def set_user_groups(user: User, group_ids, *, by: User | None = None) -> tuple[int, int]:
+    """**Assigned Groups > Edit** on a user's page: the checked groups become the user's groups, with the
+    same authority checks as adding and removing members on the groups' pages."""
+    groups = {g.pk: g for g in Group.objects.filter(organization_id=user.organization_id)}
+    wanted = {pk for pk in group_ids if pk in groups}
+    if len(wanted) != len(set(group_ids)):
+        raise ValidationError({"groups": "Groups must belong to the user's organization."})
+    current = set(user.member_of.values_list("pk", flat=True))
+    for pk in sorted(wanted - current):
+        add_members(groups[pk], [user.pk], by=by)
+    for pk in sorted(current - wanted):
+        remove_members(groups[pk], [user.pk], by=by)
+    return len(wanted - current), len(current - wanted)

@@ -15,8 +15,9 @@ from ..access import effective_permissions, effective_roles
 from ..choices import GroupKind
 from ..forms.users import UserCreateForm, UserEditForm
 from ..gate import OrgViewMixin
-from ..models import RoleAssignment, User
+from ..models import Group, RoleAssignment, User
 from ..roles import BY_CODE, PARTNER_ADMINISTRATOR, Perm
+from ..services import groups as group_services
 from ..services import roles as role_services
 from ..services import users as user_services
 from .roles import role_tables
@@ -143,6 +144,33 @@ class UserDetailView(UserObjectMixin, TemplateView):
             groups=groups, user_roles=len(roles.user), group_roles=len(roles.group | roles.child_access),
             organization_roles=len(roles.organization), **kwargs,
         )
+
+
+class UserGroupsView(UserObjectMixin, TemplateView):
+    """**Assigned Groups > Edit**: tick the groups the user belongs to, then **Save Changes**."""
+
+    template_name = "accounts/users/groups.html"
+    permission = Perm.GROUPS_MANAGE
+
+    def get_context_data(self, **kwargs):
+        target = self.get_user()
+        if self.request.method == "POST":
+            chosen = set(parse_ids(self.request.POST.getlist("groups")))
+        else:
+            chosen = set(target.member_of.values_list("pk", flat=True))
+        groups = Group.objects.filter(organization=self.organization).order_by("kind", "name")
+        return super().get_context_data(rows=[{"group": g, "checked": g.pk in chosen} for g in groups], **kwargs)
+
+    def post(self, request, org_id, user_id):
+        target = self.get_user()
+        try:
+            added, removed = group_services.set_user_groups(target, parse_ids(request.POST.getlist("groups")),
+                                                            by=request.user)
+        except ValidationError as error:
+            messages.error(request, _first_message(error))
+            return self.render_to_response(self.get_context_data())
+        messages.success(request, f"Groups updated: added to {added}, removed from {removed}.")
+        return redirect("accounts:user", org_id=org_id, user_id=target.pk)
 
 
 class UserEditView(UserObjectMixin, FormView):
@@ -273,6 +301,7 @@ urlpatterns = [
     path("users/create/", UserCreateView.as_view(), name="user-create"),
     path("users/<int:user_id>/", UserDetailView.as_view(), name="user"),
     path("users/<int:user_id>/edit/", UserEditView.as_view(), name="user-edit"),
+    path("users/<int:user_id>/groups/", UserGroupsView.as_view(), name="user-groups"),
     path("users/<int:user_id>/reset-password/", UserResetPasswordView.as_view(), name="user-reset-password"),
     path("users/<int:user_id>/roles/", UserRolesView.as_view(), name="user-roles"),
     path("users/<int:user_id>/roles/assign/", UserRolesAssignView.as_view(), name="user-roles-assign"),

@@ -306,3 +306,29 @@ def test_bulk_delete_of_a_sibling_organization_is_not_found(client, acme, globex
     client.force_login(globex_admin)
     assert client.post(url("users-delete", acme), {"ids": [member.pk]}).status_code == 404
     assert User.objects.filter(pk=member.pk).exists()
+
+
+def test_assigned_groups_edit_sets_the_users_groups(client, org_admin, member, acme):
+    from accounts.models import Group
+
+    client.force_login(org_admin)
+    help_desk = Group.objects.get(organization=acme, name="Help Desk")
+    reporting = Group.objects.get(organization=acme, name="Reporting")
+    help_desk.members.add(member)
+    page = client.get(f"/o/{acme.pk}/account/users/{member.pk}/groups/")
+    assert {row["group"].name for row in page.context["rows"] if row["checked"]} == {"Help Desk"}
+    response = client.post(f"/o/{acme.pk}/account/users/{member.pk}/groups/", {"groups": [reporting.pk]})
+    assert response.status_code == 302
+    assert set(member.member_of.values_list("name", flat=True)) == {"Reporting"}
+
+
+def test_assigned_groups_edit_keeps_the_authority_rule(client, acme, member):
+    from accounts.models import Group
+    from tests.conftest import make_user
+
+    user_admin = make_user(acme, "ua@acme.test", ["user_administrator"])
+    client.force_login(user_admin)
+    admins = Group.objects.get(organization=acme, name="Admin")
+    response = client.post(f"/o/{acme.pk}/account/users/{member.pk}/groups/", {"groups": [admins.pk]})
+    assert b"You cannot grant rights you do not hold yourself" in response.content
+    assert not member.member_of.exists()

@@ -36,7 +36,7 @@ def test_admin_imports_the_guides_sample_file(page, org_admin, acme):
     make_user(acme, "ckent@company.com")
     sign_in(page, "admin@acme.test", PASSWORD)
     page.goto(f"/o/{acme.pk}/account/users/")
-    page.click("text=Import")
+    page.click("[data-testid=user-import]")
     page.set_input_files("input[type=file]", str(DATA / "guide_users.csv"))
     page.check("input[name=send_password_links]")
     page.click("button:has-text('Import Users')")

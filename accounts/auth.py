@@ -20,6 +20,7 @@ class EmailBackend(ModelBackend):
 
     def get_user(self, user_id):
         try:
-            return User.objects.select_related("organization").get(pk=user_id)
+            user = User.objects.select_related("organization").get(pk=user_id)
         except User.DoesNotExist:
             return None
+        return user if self.user_can_authenticate(user) else None

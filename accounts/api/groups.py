@@ -118,7 +118,7 @@ class GroupDetailView(GroupsMixin, GenericAPIView):
     @extend_schema(responses={204: None})
     def delete(self, request, org_id, group_id):
         group = self.get_group(group_id)
-        group_services.delete_groups(self.organization, [group.pk])
+        group_services.delete_groups(self.organization, [group.pk], by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -181,7 +181,7 @@ class GroupRolesView(GroupsMixin, GenericAPIView):
         group = self.get_group(group_id)
         body = RoleListBodySerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        role_services.remove_group_roles(group, body.validated_data["roles"])
+        role_services.remove_group_roles(group, body.validated_data["roles"], by=request.user)
         return self._roles(group)
 
 

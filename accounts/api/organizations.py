@@ -173,7 +173,8 @@ class OrganizationRolesView(OrgScopedAPIMixin, GenericAPIView):
     def delete(self, request, org_id):
         body = RoleListBodySerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        role_services.remove_organization_roles(self.organization, body.validated_data["roles"])
+        role_services.remove_organization_roles(self.organization, body.validated_data["roles"],
+                                                by=request.user)
         return self._roles()
 
 

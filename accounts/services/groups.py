@@ -53,8 +53,11 @@ def rename_group(group: Group, name: str) -> Group:
 
 
 @transaction.atomic
-def delete_groups(org: Organization, group_ids) -> int:
-    """"Deleting a group does not delete the users from the organization." Members lose its roles."""
+def delete_groups(org: Organization, group_ids, *, by: User | None = None) -> int:
+    """"Deleting a group does not delete the users from the organization." Members lose its roles, so `by`
+    may delete only groups whose roles they could give."""
+    for group in Group.objects.filter(organization=org, pk__in=list(group_ids)):
+        access.check_may_grant(by, org, group_roles(group), field="groups")
     deleted = Group.objects.filter(organization=org, pk__in=list(group_ids)).count()
     Group.objects.filter(organization=org, pk__in=list(group_ids)).delete()
     return deleted

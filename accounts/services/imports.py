@@ -256,14 +256,12 @@ def import_users(org: Organization, content: str | bytes, *, by: User | None = N
     reported ({line, email, reason}) and changes nothing; good lines are applied batch by batch."""
     rows, parse_errors = parse_user_csv(decode_file(content))
     result = ImportResult(total_rows=len(rows) + len(parse_errors), errors=list(parse_errors))
-    authority = _Authority.of(by, org)
     processed = len(parse_errors)
     if progress:
         progress(processed, result.total_rows)
     for start in range(0, len(rows), BATCH_SIZE):
         batch = rows[start:start + BATCH_SIZE]
-        _apply_batch(org, batch, by=by, authority=authority, send_password_links=send_password_links,
-                     result=result)
+        _apply_batch(org, batch, by=by, send_password_links=send_password_links, result=result)
         processed += len(batch)
         if progress:
             progress(processed, result.total_rows)
@@ -273,11 +271,12 @@ def import_users(org: Organization, content: str | bytes, *, by: User | None = N
 
 @dataclass
 class _Authority:
-    """What the importing administrator may not touch (the same rule as the pages, computed once per
-    import): users holding more account-management rights, and groups whose roles grant more."""
+    """What the importing administrator may not touch (the rule of the pages, docs/decisions/0004): users
+    holding more account-management rights, and groups whose roles grant more. Worked out inside each batch's
+    transaction, with the groups by id, so a rename or a new role during a long import changes nothing."""
 
     users_above: set = field(default_factory=set)
-    groups_above: set = field(default_factory=set)  # lower-cased names
+    groups_above: set = field(default_factory=set)  # group ids
 
     @classmethod
     def of(cls, by, org):
@@ -287,19 +286,23 @@ class _Authority:
         condition = Q(role_assignments__role__in=above)
         if PARTNER_ADMINISTRATOR in above:
             condition |= Q(kind=GroupKind.CHILD_ORGANIZATION_ACCESS)
-        groups = Group.objects.filter(organization=org).filter(condition)
-        return cls(users_above=access.users_above(by, org),
-                   groups_above={name.lower() for name in groups.values_list("name", flat=True)})
+        groups = Group.objects.filter(organization=org).filter(condition).values_list("pk", flat=True)
+        return cls(users_above=access.users_above(by, org), groups_above=set(groups))
 
 
 @transaction.atomic
-def _apply_batch(org, batch, *, by, authority, send_password_links, result) -> None:
+def _apply_batch(org, batch, *, by, send_password_links, result) -> None:
+    authority = _Authority.of(by, org)
     existing = {u.email: u for u in User.objects.filter(email__in=[r.email for r in batch])}
+    named = {name.lower() for row in batch for name in row.groups or ()}
+    groups = {g.lname: g for g in Group.objects.select_for_update().filter(organization=org)
+              .annotate(lname=Lower("name")).filter(lname__in=list(named))} if named else {}
     new_users, new_rows, updates, update_fields, delete_ids, link_users = [], [], [], set(), [], []
     memberships = []  # (user, [group names])
     for row in batch:
         user = existing.get(row.email)
-        barred = [name for name in row.groups or () if name.lower() in authority.groups_above]
+        barred = [name for name in row.groups or ()
+                  if name.lower() in groups and groups[name.lower()].pk in authority.groups_above]
         if barred:
             result.error(row.line, row.email, f"You cannot add users to {', '.join(barred)}: the group grants "
                                               "rights you do not hold yourself.")
@@ -361,7 +364,7 @@ def _apply_batch(org, batch, *, by, authority, send_password_links, result) -> N
     if delete_ids:
         User.objects.filter(organization=org, pk__in=delete_ids).delete()
     if memberships:
-        _add_memberships(org, memberships)
+        _add_memberships(org, memberships, groups)
     result.created += len(new_users)
     result.updated += len(updates)
     result.deleted += len(delete_ids)
@@ -370,23 +373,23 @@ def _apply_batch(org, batch, *, by, authority, send_password_links, result) -> N
         transaction.on_commit(lambda: user_services.send_password_links(ids))
 
 
-def _add_memberships(org, memberships) -> None:
-    """Groups fetched (case-insensitively) and missing ones created in bulk; memberships through the
-    through-model with ignore_conflicts: a constant number of queries."""
+def _add_memberships(org, memberships, groups) -> None:
+    """Memberships in the groups checked at the start of the batch (`groups`, by lower-cased name; locked
+    until the batch commits), creating the missing ones in bulk; through-model rows with ignore_conflicts:
+    a constant number of queries."""
     wanted = {}
     for _, names in memberships:
         for name in names:
             wanted.setdefault(name.lower(), name)
-    groups = {g.lname: g for g in Group.objects.filter(organization=org)
-              .annotate(lname=Lower("name")).filter(lname__in=list(wanted))}
     missing = [Group(organization=org, name=name) for key, name in wanted.items() if key not in groups]
     if missing:
         Group.objects.bulk_create(missing)
-        if any(g.pk is None for g in missing):
-            groups = {g.lname: g for g in Group.objects.filter(organization=org)
-                      .annotate(lname=Lower("name")).filter(lname__in=list(wanted))}
+        if any(g.pk is None for g in missing):  # databases that cannot return ids from a bulk insert
+            created = {g.lname: g for g in Group.objects.filter(organization=org)
+                       .annotate(lname=Lower("name")).filter(lname__in=[g.name.lower() for g in missing])}
+            groups = {**groups, **created}
         else:
-            groups.update({g.name.lower(): g for g in missing})
+            groups = {**groups, **{g.name.lower(): g for g in missing}}
     through = Group.members.through
     links = [through(group_id=groups[name.lower()].pk, user_id=user.pk)
              for user, names in memberships for name in names]
@@ -432,6 +435,13 @@ def run_import(user_import: UserImport) -> UserImport:
         user_import.refresh_from_db()
         return user_import
     user_import.status = ImportStatus.RUNNING
+    if user_import.created_by_id is None:
+        # the administrator who uploaded it is gone: nobody's rights to run it with
+        user_import.status = ImportStatus.FAILED
+        user_import.result = {"error": "The administrator who started this import no longer exists."}
+        user_import.finished_at = timezone.now()
+        user_import.save(update_fields=["status", "result", "finished_at"])
+        return user_import
 
     def progress(processed, total):
         user_import.processed_rows, user_import.total_rows = processed, total

@@ -79,7 +79,19 @@ def set_entitlements(org: Organization, services) -> Organization:
         raise ValidationError({"entitlements": f"Unknown services: {', '.join(sorted(unknown))}."})
     org.entitlements = [Service.ACCOUNT.value, *sorted(set(services) - {Service.ACCOUNT.value})]
     org.save(update_fields=["entitlements"])
+    _trim_descendants(org)
     return org
+
+
+def _trim_descendants(org: Organization) -> None:
+    """A child never keeps a service its parent no longer has."""
+    allowed = set(org.entitlements)
+    for child in Organization.objects.filter(parent=org):
+        kept = [service for service in child.entitlements if service in allowed]
+        if kept != child.entitlements:
+            child.entitlements = kept
+            child.save(update_fields=["entitlements"])
+        _trim_descendants(child)
 
 
 def child_access_groups(org: Organization):

@@ -56,11 +56,13 @@ def assign_group_roles(group: Group, roles, *, by: User | None = None) -> None:
 
 
 @transaction.atomic
-def remove_group_roles(group: Group, roles) -> int:
+def remove_group_roles(group: Group, roles, *, by: User | None = None) -> int:
+    """Taking a role from a group takes it from every member: `by` may take away only what they could give."""
     roles = set(roles)
     if group.is_child_access and PARTNER_ADMINISTRATOR in roles:
         raise ValidationError({"roles": "You cannot delete the Partner Administrator role from a child "
                                         "organization access group."})
+    access.check_may_grant(by, group.organization, roles)
     deleted, _ = RoleAssignment.objects.filter(group=group, role__in=roles).delete()
     return deleted
 
@@ -75,7 +77,8 @@ def assign_organization_roles(org: Organization, roles, *, by: User | None = Non
 
 
 @transaction.atomic
-def remove_organization_roles(org: Organization, roles) -> int:
+def remove_organization_roles(org: Organization, roles, *, by: User | None = None) -> int:
+    access.check_may_grant(by, org, roles)
     deleted, _ = RoleAssignment.objects.filter(organization=org, user=None, group=None, role__in=list(roles)).delete()
     return deleted
 
@@ -96,7 +99,7 @@ def set_organization_roles(org: Organization, roles, *, by: User | None = None) 
     if add:
         assign_organization_roles(org, sorted(add), by=by)
     if remove:
-        remove_organization_roles(org, remove)
+        remove_organization_roles(org, remove, by=by)
     return len(add), len(remove)
 
 
@@ -121,5 +124,5 @@ def set_group_roles(group: Group, roles, *, by: User | None = None) -> tuple[int
     if add:
         assign_group_roles(group, sorted(add), by=by)
     if remove:
-        remove_group_roles(group, remove)
+        remove_group_roles(group, remove, by=by)
     return len(add), len(remove)

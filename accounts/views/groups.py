@@ -111,8 +111,12 @@ class GroupsDeleteView(GroupsMixin, View):
         else:
             visible = (Group.objects.for_user(request.user, self.permission, organization=self.organization)
                        .filter(pk__in=ids).values_list("pk", flat=True))
-            deleted = group_services.delete_groups(self.organization, list(visible))
-            messages.success(request, f"{deleted} group(s) deleted.")
+            try:
+                deleted = group_services.delete_groups(self.organization, list(visible), by=request.user)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, f"{deleted} group(s) deleted.")
         url = reverse("accounts:groups", kwargs={"org_id": self.organization.pk})
         return redirect(url + ("?kind=" + kind if kind == GroupKind.CHILD_ORGANIZATION_ACCESS else ""))
 
@@ -198,7 +202,7 @@ class GroupRolesView(GroupMixin, TemplateView):
             messages.error(request, "Select one or more roles.")
         else:
             try:
-                removed = role_services.remove_group_roles(group, roles)
+                removed = role_services.remove_group_roles(group, roles, by=request.user)
             except ValidationError as error:
                 for message in error.messages:
                     messages.error(request, message)

@@ -101,8 +101,12 @@ class OrganizationRolesView(OrgViewMixin, TemplateView):
         if not roles:
             messages.error(request, "Select one or more roles.")
         else:
-            removed = role_services.remove_organization_roles(self.organization, roles)
-            messages.success(request, f"{removed} role(s) removed.")
+            try:
+                removed = role_services.remove_organization_roles(self.organization, roles, by=request.user)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, f"{removed} role(s) removed.")
         return redirect("accounts:organization-roles", org_id=self.organization.pk)
 
 

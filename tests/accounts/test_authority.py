@@ -148,3 +148,41 @@ def test_sign_in_password_is_not_changed_by_a_refused_import(client, acme, org_a
     assert client.post(api(acme, "user-imports/"), {"file": f}).status_code == 201
     client.logout()
     assert client.login(username=org_admin.email, password=PASSWORD)
+
+
+def test_user_administrator_cannot_strip_or_delete_the_admin_group(client, acme, org_admin, user_admin):
+    admins = Group.objects.get(organization=acme, name="Admin")
+    admins.members.add(org_admin)
+    client.force_login(user_admin)
+    response = client.delete(api(acme, f"groups/{admins.pk}/roles/"), {"roles": ["organization_administrator"]},
+                             content_type="application/json")
+    assert response.status_code == 400
+    assert client.delete(api(acme, f"groups/{admins.pk}/")).status_code == 400
+    assert admins.role_assignments.filter(role="organization_administrator").exists()
+    assert Group.objects.filter(pk=admins.pk).exists()
+
+
+def test_import_checks_groups_by_identity_in_each_batch(acme, user_admin, member, monkeypatch):
+    """A group renamed to a harmless name while a long import runs is still the group it was."""
+    from accounts.services import imports
+
+    monkeypatch.setattr(imports, "BATCH_SIZE", 1)
+    admins = Group.objects.get(organization=acme, name="Admin")
+    content = HEADER + "first@acme.test,CREATE,First-pass1!,,,,,,,,\n" + f"{member.email},UPDATE,,,,,,Zed,,,\n"
+
+    def rename_after_first_batch(done, total):
+        if done == 1:
+            Group.objects.filter(pk=admins.pk).update(name="Zed")
+
+    result = import_users(acme, content, by=user_admin, progress=rename_after_first_batch)
+    assert [e["line"] for e in result.errors] == [3]
+    assert not member.member_of.filter(pk=admins.pk).exists()
+
+
+def test_import_whose_uploader_was_deleted_does_not_run(acme, org_admin):
+    user_import = UserImport.objects.create(organization=acme, created_by=org_admin, filename="u.csv",
+                                            content=HEADER + "n1@acme.test,CREATE,Aa-aaaa1!,,,,,,,,\n", total_rows=1)
+    User.objects.filter(pk=org_admin.pk).delete()
+    run_import(UserImport.objects.get(pk=user_import.pk))
+    user_import.refresh_from_db()
+    assert user_import.status == "failed" and not User.objects.filter(email="n1@acme.test").exists()

@@ -331,3 +331,11 @@ def test_child_organization_administrator_cannot_grant_their_organization_servic
     client.force_login(org_admin)
     assert client.get(url("organization-services", acme)).status_code == 403
     assert client.post(url("organization-services", acme), {"services": ["scan"]}).status_code == 403
+
+
+def test_withdrawing_a_service_from_a_partner_withdraws_it_from_its_children(partner, acme):
+    from accounts.models import Organization
+    from accounts.services.organizations import set_entitlements
+
+    set_entitlements(partner, ["fleet"])
+    assert Organization.objects.get(pk=acme.pk).entitlements == ["account", "fleet"]

@@ -85,3 +85,29 @@ def test_forbidden_and_missing_pages_keep_the_shell_and_explain(client, member, 
     assert b'data-testid="org-switcher"' in forbidden.content
     missing = client.get(f"/o/{globex.pk}/account/users/")
     assert missing.status_code == 404 and b"organization you cannot see" in missing.content
+
+
+def test_many_addresses_together_hit_the_per_account_limit(client, org_admin, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    for attempt in range(settings.LOGIN_FAILURE_LIMIT * 5):
+        client.post(reverse("login"), {"username": "admin@acme.test", "password": "wrong"},
+                    REMOTE_ADDR=f"127.0.{attempt // 9}.{attempt % 9 + 1}")
+    response = client.post(reverse("login"), {"username": "admin@acme.test", "password": PASSWORD},
+                           REMOTE_ADDR="127.0.99.1")
+    assert b"Too many failed sign-in attempts" in response.content
+
+
+def test_sign_in_works_when_the_cache_is_down(client, org_admin, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:9/0"}}  # nothing listens there
+    client.post(reverse("login"), {"username": "admin@acme.test", "password": PASSWORD})
+    assert "_auth_user_id" in client.session
+
+
+def test_a_deactivated_users_session_ends(client, org_admin):
+    client.force_login(org_admin)
+    org_admin.is_active = False
+    org_admin.save()
+    assert client.get(reverse("dashboard")).status_code == 302

@@ -201,13 +201,15 @@ def test_user_scoped_route(name, route, pattern, acme, client):
 @pytest.mark.parametrize("name,route,pattern", ORG_ROUTES, ids=[n for n, _r, _p in ORG_ROUTES])
 def test_organization_route_refuses_writes_from_outside(name, route, pattern, world, client):
     """Writes pass the same gate before any handler runs: POST, PATCH and DELETE from anonymous callers,
-    members without the role and other organizations' administrators change nothing."""
+    members without the role, Help Desk (who may view everything) and other organizations' administrators
+    are refused."""
     acme, globex = world["acme"], world["globex"]
     permission = _declared_permission(pattern)
     names = _kwarg_names(route) - {"org_id"}
     url = reverse(name, kwargs={"org_id": acme.pk, **{k: world["acme_objs"][k] for k in names}})
     is_api = route.startswith("api/")
     plain = make_user(acme, "plain@acme.test")
+    viewer = make_user(acme, "viewer@acme.test", ["help_desk"])  # may look at everything, change nothing
     sibling = make_user(globex, "sib@globex.test", ["organization_administrator"])
     for method in ("post", "patch", "delete"):
         client.logout()
@@ -220,3 +222,6 @@ def test_organization_route_refuses_writes_from_outside(name, route, pattern, wo
             client.force_login(plain)
             status = getattr(client, method)(url, {}, content_type="application/json").status_code
             assert status == 403, f"plain member {method.upper()} {url}: {status}"
+        client.force_login(viewer)
+        status = getattr(client, method)(url, {}, content_type="application/json").status_code
+        assert status in (403, 405), f"Help Desk {method.upper()} {url}: {status}"

@@ -1,4 +1,4 @@
-"""Organizations, users, groups and role assignments: the tenancy backbone of every portal."""
+"""Organizations, users, groups, role assignments and user imports: the tenancy backbone of every portal."""
 import uuid
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -6,9 +6,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .choices import GroupKind, ImportStatus, OrganizationKind, OrganizationStatus, Region, Service
-from .querysets import OrgScopedQuerySet
-from .roles import ROLE_CHOICES
+from ..choices import GroupKind, ImportStatus, OrganizationKind, OrganizationStatus, Region, Service
+from ..querysets import OrgScopedQuerySet
+from ..roles import ROLE_CHOICES
 
 
 def default_entitlements():
@@ -200,35 +200,3 @@ class UserImport(models.Model):
         if self.status == ImportStatus.DONE:
             return 100
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
-
-
-class Dashboard(models.Model):
-    """A user's dashboard: up to 10 per user, up to 24 cards each."""
-
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="dashboards")
-    name = models.CharField(max_length=100)
-    is_default = models.BooleanField(default=False)
-    columns = models.PositiveSmallIntegerField(default=3)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["user", "name"], name="dashboard_name_unique_per_user")]
-
-    def __str__(self):
-        return self.name
-
-
-class Card(models.Model):
-    dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="cards")
-    card_type = models.CharField(max_length=64)
-    name = models.CharField(max_length=100)
-    position = models.PositiveSmallIntegerField(default=0)
-    hidden = models.BooleanField(default=False)
-    organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-
-    class Meta:
-        ordering = ["position", "id"]
-
-    def __str__(self):
-        return self.name

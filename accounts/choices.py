@@ -51,3 +51,41 @@ class ImportStatus(models.TextChoices):
     RUNNING = "running", "Running"
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
+
+
+class LoginMode(models.TextChoices):
+    STANDARD = "standard", "Standard authentication"
+    BADGE_PIN = "badge_pin", "Badge + PIN as second factor"
+
+
+class PinGeneration(models.TextChoices):
+    AUTO_EMAIL = "auto_email", "Automatically generate and email"
+    ADMIN_SET = "admin_set", "Administrator manually set"
+    USER_SET = "user_set", "User set"
+
+
+class ExpirationUnit(models.TextChoices):
+    HOURS = "hours", "hour(s)"
+    DAYS = "days", "day(s)"
+
+
+class PinSource(models.TextChoices):
+    SYSTEM = "system", "Generated"
+    ADMIN = "admin", "Administrator"
+    USER = "user", "User"
+    IMPORT = "import", "Import"
+    IDP = "idp", "Identity provider"
+
+
+class ApplicationKind(models.TextChoices):
+    DEVICE = "device", "Printer / device"
+    AGENT = "agent", "Agent"
+    INTEGRATION = "integration", "Integration"
+
+
+class AuthMethod(models.TextChoices):
+    BADGE = "badge", "Badge"
+    PIN = "pin", "PIN"
+    BADGE_PIN = "badge_pin", "Badge + PIN"
+    PASSWORD = "password", "E-mail and password"
+    CODE = "code", "Secure login code"

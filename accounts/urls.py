@@ -3,7 +3,20 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from .forms_auth import ResetForm, SignInForm
-from .views import dashboards, groups, home, imports, my_account, organizations, users
+from .views import (
+                    applications,
+                    badges,
+                    dashboards,
+                    device_pages,
+                    groups,
+                    home,
+                    imports,
+                    login_codes,
+                    my_account,
+                    organizations,
+                    printer_login,
+                    users,
+)
 
 account = [
     path("", home.AccountHomeView.as_view(), name="home"),
@@ -12,6 +25,9 @@ account = [
     *users.urlpatterns,
     *imports.urlpatterns,
     *groups.urlpatterns,
+    *printer_login.urlpatterns,
+    *badges.urlpatterns,
+    *applications.urlpatterns,
 ]
 
 urlpatterns = [
@@ -27,5 +43,7 @@ urlpatterns = [
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     *my_account.urlpatterns,
     *dashboards.urlpatterns,
+    *login_codes.urlpatterns,
+    *device_pages.urlpatterns,
     path("o/<uuid:org_id>/account/", include((account, "accounts"))),
 ]

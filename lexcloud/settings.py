@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "oauth2_provider",
     "lexcloud",
     "accounts",
     "fleet",
@@ -159,6 +160,17 @@ SPECTACULAR_SETTINGS = {
         "GroupKindEnum": "accounts.choices.GroupKind",
         "ImportStatusEnum": "accounts.choices.ImportStatus",
     },
+}
+
+# OAuth2 client credentials for printers, agents and integrations (django-oauth-toolkit), issued from the
+# organization's Applications; access tokens live two hours.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "accounts.Application"
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 7200,
+    "OAUTH2_BACKEND_CLASS": "accounts.oauth.TokenRequestBackend",
+    "OAUTH2_VALIDATOR_CLASS": "accounts.oauth.Validator",
+    "SCOPES": {"device": "Printer and device API", "agent": "Agent API", "integration": "Integration API"},
+    "DEFAULT_SCOPES": ["device", "agent", "integration"],
 }
 
 IMPORT_MAX_BYTES = 1024 * 1024  # "The size of the CSV file must not exceed 1MB."

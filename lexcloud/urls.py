@@ -10,6 +10,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("accounts.api.urls")),
+    path("api/device/v1/", include("accounts.api.device")),
+    path("oauth/", include("accounts.oauth_urls")),
     path("", include("accounts.urls")),
     path("o/<uuid:org_id>/fleet/", include("fleet.urls")),
     path("o/<uuid:org_id>/print/", include("printmgmt.urls")),

@@ -1,7 +1,7 @@
 """/api/v1/ routes. Tenant resources are nested under organizations/{org_id}/."""
 from django.urls import include, path
 
-from . import dashboards, groups, imports, organizations, roles, users
+from . import applications, badges, dashboards, groups, imports, organizations, printer_login, roles, users
 
 org_routes = [
     *organizations.org_urlpatterns,
@@ -9,6 +9,9 @@ org_routes = [
     *imports.urlpatterns,
     *groups.urlpatterns,
     *roles.urlpatterns,
+    *printer_login.urlpatterns,
+    *badges.urlpatterns,
+    *applications.urlpatterns,
 ]
 
 urlpatterns = [

@@ -1,6 +1,16 @@
 """Models of Account Management, one module per concept."""
+from .applications import Application, AuthAttempt
 from .dashboards import Card, Dashboard
-from .organizations import (Group, Organization, RoleAssignment, User, UserImport, UserManager,
-                            default_entitlements)
+from .organizations import (
+                            Group,
+                            Organization,
+                            RoleAssignment,
+                            User,
+                            UserImport,
+                            UserManager,
+                            default_entitlements,
+)
+from .printer_login import Badge, BadgeRegistration, LoginCode, PrinterLoginConfiguration, UserPin
 
-__all__ = ["Card", "Dashboard", "Group", "Organization", "RoleAssignment", "User", "UserImport", "UserManager", "default_entitlements"]
+__all__ = ["Application", "AuthAttempt", "Badge", "BadgeRegistration", "LoginCode", "PrinterLoginConfiguration",
+           "UserPin", "Card", "Dashboard", "Group", "Organization", "RoleAssignment", "User", "UserImport", "UserManager", "default_entitlements"]

@@ -30,6 +30,8 @@ class Organization(models.Model):
     entitlements = models.JSONField(default=default_entitlements, blank=True)
     status = models.CharField(max_length=20, choices=OrganizationStatus.choices, default=OrganizationStatus.ACTIVE)
     mps_express_enabled = models.BooleanField(default=False)
+    # set by the authentication provider (identity federation, a later issue); printer login rules depend on it
+    federation_enabled = models.BooleanField(default=False)
     deletion_requested_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL,
                                               related_name="+")
     created_at = models.DateTimeField(default=timezone.now)

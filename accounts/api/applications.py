@@ -1,0 +1,3 @@
+"""applications API (issue 3)."""
+
+urlpatterns: list = []

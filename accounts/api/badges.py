@@ -1,0 +1,3 @@
+"""badges API (issue 3)."""
+
+urlpatterns: list = []

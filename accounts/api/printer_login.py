@@ -1,0 +1,3 @@
+"""printer_login API (issue 3)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""applications pages (issue 3)."""
+
+urlpatterns: list = []

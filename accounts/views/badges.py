@@ -1,0 +1,3 @@
+"""badges pages (issue 3)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""login_codes pages (issue 3)."""
+
+urlpatterns: list = []

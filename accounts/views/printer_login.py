@@ -1,0 +1,3 @@
+"""printer_login pages (issue 3)."""
+
+urlpatterns: list = []

@@ -45,5 +45,8 @@ urlpatterns = [
     *dashboards.urlpatterns,
     *login_codes.urlpatterns,
     *device_pages.urlpatterns,
+    # the signed-in user's own PIN and badges (My Account), outside any organization URL
+    *getattr(printer_login, "root_urlpatterns", []),
+    *getattr(badges, "root_urlpatterns", []),
     path("o/<uuid:org_id>/account/", include((account, "accounts"))),
 ]

@@ -1,0 +1,34 @@
+"""Short-lived user sessions at a printer: after a user authenticates at the device API, the printer holds a
+signed session token for the release and scan calls of that user.
+
+The token is signed (django.core.signing, salt "device-session", SECRET_KEY) and binds the user and the
+application (printer) it was issued to; it is valid for SESSION_LIFETIME seconds and only presented together
+with that application's own access token. Nothing is stored: a token cannot be revoked before it expires,
+but a deactivated or moved user, or a revoked application, is refused at once."""
+from django.core import signing
+
+from ..models import User
+
+SALT = "device-session"
+SESSION_LIFETIME = 15 * 60  # seconds
+
+
+def issue_session(user, application) -> tuple[str, int]:
+    token = signing.dumps({"u": user.pk, "a": application.pk, "o": str(application.organization_id)}, salt=SALT)
+    return token, SESSION_LIFETIME
+
+
+def user_for_session(token, application) -> User | None:
+    """The user of a session token issued to this application, while it is valid; otherwise None."""
+    if not token or not isinstance(token, str):
+        return None
+    try:
+        data = signing.loads(token, salt=SALT, max_age=SESSION_LIFETIME)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(data, dict) or data.get("a") != application.pk or data.get("o") != str(application.organization_id):
+        return None
+    if getattr(application, "revoked_at", None) is not None:
+        return None
+    return (User.objects.select_related("organization")
+            .filter(pk=data.get("u"), organization_id=application.organization_id, is_active=True).first())

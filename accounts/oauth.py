@@ -2,8 +2,13 @@
 standard form encoding, and revoked applications get no tokens."""
 import json
 
+from django.dispatch import receiver
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider.oauth2_backends import OAuthLibCore
 from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauth2_provider.signals import app_authorized
+from oauth2_provider.views import TokenView as BaseTokenView
 
 
 class TokenRequestBackend(OAuthLibCore):
@@ -28,3 +33,19 @@ class Validator(OAuth2Validator):
         if application is not None and getattr(application, "revoked_at", None) is not None:
             return None
         return application
+
+
+@receiver(app_authorized, dispatch_uid="accounts.oauth.application_last_used")
+def _application_last_used(sender, request, token, **kwargs):
+    """A token was issued: the application's "Last used" on the Applications tab."""
+    from .services.applications import touch_application
+
+    if token is not None and token.application_id:
+        touch_application(token.application_id)
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class TokenView(BaseTokenView):
+    """`POST /oauth/token`: client credentials in a JSON body (the guide's form), a form body, or HTTP Basic;
+    answers `{"access_token", "token_type": "Bearer", "expires_in": 7200, "scope"}`, or 401 with
+    `{"error": "invalid_client"}` for unknown, wrong or revoked credentials."""

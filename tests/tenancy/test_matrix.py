@@ -86,7 +86,10 @@ def world(partner, acme, globex):
         user = make_user(org, f"someone@{org.name.lower()}.test")
         group = Group.objects.filter(organization=org).first()
         imp = UserImport.objects.create(organization=org, filename="x.csv", content="")
-        return {"user_id": user.pk, "group_id": group.pk, "import_id": imp.pk}
+        from accounts.services.applications import create_application
+
+        application, _secret = create_application(org, f"Printer of {org.name}")
+        return {"user_id": user.pk, "group_id": group.pk, "import_id": imp.pk, "application_id": application.pk}
 
     return {"acme": acme, "globex": globex, "partner": partner, "acme_objs": objects(acme),
             "globex_objs": objects(globex)}

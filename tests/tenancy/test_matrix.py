@@ -19,7 +19,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.choices import GroupKind
-from accounts.models import Card, Dashboard, Group, UserImport
+from accounts.models import Badge, Card, Dashboard, Group, UserImport
 from accounts.roles import DEFAULT_ROLE, PARTNER_ADMINISTRATOR, ROLES
 from accounts.services import groups as group_services
 from accounts.services import roles as role_services
@@ -86,10 +86,12 @@ def world(partner, acme, globex):
         user = make_user(org, f"someone@{org.name.lower()}.test")
         group = Group.objects.filter(organization=org).first()
         imp = UserImport.objects.create(organization=org, filename="x.csv", content="")
+        badge = Badge.objects.create(organization=org, user=user, badge_id=f"matrix-{org.pk}")
         from accounts.services.applications import create_application
 
         application, _secret = create_application(org, f"Printer of {org.name}")
-        return {"user_id": user.pk, "group_id": group.pk, "import_id": imp.pk, "application_id": application.pk}
+        return {"user_id": user.pk, "group_id": group.pk, "import_id": imp.pk, "application_id": application.pk,
+                "badge_id": badge.pk}
 
     return {"acme": acme, "globex": globex, "partner": partner, "acme_objs": objects(acme),
             "globex_objs": objects(globex)}

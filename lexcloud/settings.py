@@ -159,6 +159,7 @@ SPECTACULAR_SETTINGS = {
         "OrganizationStatusEnum": "accounts.choices.OrganizationStatus",
         "GroupKindEnum": "accounts.choices.GroupKind",
         "ImportStatusEnum": "accounts.choices.ImportStatus",
+        "ApplicationKindEnum": "accounts.choices.ApplicationKind",
     },
 }
 

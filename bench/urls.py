@@ -4,6 +4,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.device import DeviceTokenAuthentication, IsDeviceApplication
 from lexcloud.urls import urlpatterns as project_urlpatterns
 
 
@@ -14,4 +15,16 @@ class TrivialView(APIView):
         return Response({"ok": True})
 
 
-urlpatterns = [path("bench/trivial/", TrivialView.as_view(), name="bench-trivial"), *project_urlpatterns]
+class TrivialDeviceView(APIView):
+    """The device API's baseline: authenticated with the same application token, does nothing else."""
+
+    authentication_classes = [DeviceTokenAuthentication]
+    permission_classes = [IsDeviceApplication]
+
+    def post(self, request):
+        return Response({"ok": True})
+
+
+urlpatterns = [path("bench/trivial/", TrivialView.as_view(), name="bench-trivial"),
+               path("bench/device-trivial/", TrivialDeviceView.as_view(), name="bench-device-trivial"),
+               *project_urlpatterns]

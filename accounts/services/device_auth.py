@@ -16,14 +16,17 @@ import logging
 from dataclasses import dataclass, field
 
 from django.contrib.auth import authenticate as django_authenticate
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from .. import throttle
 from ..access import effective_roles
 from ..choices import AuthMethod, LoginMode, Service
-from ..models import AuthAttempt, Badge, User, UserPin
+from ..models import AuthAttempt, Badge, Organization, PrinterLoginConfiguration, User, UserPin
 from ..roles import BY_CODE
 from . import device_sessions
 
@@ -33,6 +36,7 @@ log = logging.getLogger(__name__)
 PRINTER_SERVICES = frozenset({Service.PRINT, Service.HYBRID_PRINT, Service.DIRECT_PRINT, Service.SCAN, Service.FLEET,
                               Service.TRANSLATION, Service.REDACTION, Service.SOLUTION_CENTER, Service.OCR})
 POLL_INTERVAL_SECONDS = 15 * 60  # "polls the cloud ... every 15 minutes"
+CONFIG_CACHE_SECONDS = 60
 
 
 class DeviceAuthError(Exception):
@@ -63,6 +67,50 @@ def _services():
 
 def get_configuration(organization):
     return _services()[1].get_configuration(organization)
+
+
+def _config_key(org_id) -> str:
+    return f"device-auth:configuration:{org_id}"
+
+
+def configuration_for(application, *, cached=False):
+    """The Printer Login Configuration of the application's organization, fetched with the organization in
+    one query (every device call needs both); created with its defaults the first time.
+
+    cached=True (the login calls, a printer's hot path) keeps the pair in the Django cache for
+    CONFIG_CACHE_SECONDS; saving the configuration or the organization drops it (signals below), so a change
+    applies to the next login. The configuration endpoint itself always reads the database (its ETag)."""
+    key = _config_key(application.organization_id)
+    if cached:
+        try:
+            config = cache.get(key)
+        except Exception:  # noqa: BLE001 - the cache is an optimisation here
+            log.warning("device configuration cache unavailable", exc_info=True)
+            config, cached = None, False
+        if config is not None:
+            application.organization = config.organization
+            return config
+    config = (PrinterLoginConfiguration.objects.select_related("organization")
+              .filter(organization_id=application.organization_id).first())
+    if config is None:
+        config = get_configuration(application.organization)
+    application.organization = config.organization
+    if cached:
+        try:
+            cache.set(key, config, CONFIG_CACHE_SECONDS)
+        except Exception:  # noqa: BLE001
+            log.warning("device configuration cache unavailable", exc_info=True)
+    return config
+
+
+@receiver([post_save, post_delete], sender=PrinterLoginConfiguration, dispatch_uid="device_auth.config_changed")
+@receiver([post_save, post_delete], sender=Organization, dispatch_uid="device_auth.organization_changed")
+def _forget_configuration(sender, instance, **kwargs):
+    org_id = instance.pk if sender is Organization else instance.organization_id
+    try:
+        cache.delete(_config_key(org_id))
+    except Exception:  # noqa: BLE001
+        log.warning("device configuration cache unavailable", exc_info=True)
 
 
 def allowed_methods(config) -> list[str]:
@@ -101,20 +149,45 @@ def _member(user, organization, reason="invalid_credentials"):
     return user
 
 
-def _badge(organization, badge_id):
-    badges = _services()[0]
+def lookup_badge(organization, badge_id) -> tuple[Badge, bool] | None:
+    """The badge with this ID in the organization, its user loaded, and whether it is valid now (permanent,
+    or temporary within its 24 hours); None if the organization has no such badge.
+
+    The rules are badges.find_badge's (plus telling an expired badge from an unknown one, which the device
+    API answers differently); tests/accounts/test_device_api.py pins the two to the same answers. It is one
+    plain SQL query because badge login is every printer's hot path: the ORM form of the same query cost
+    more to build than to run (bench/bench_badge_auth.py, like accounts.access._home_assignments)."""
+    from .badges import BADGE_ID_MAX
+
     value = str(badge_id or "").strip()
-    badge = badges.find_badge(organization, value) if value else None
-    if badge is None:
-        known = Badge.objects.filter(organization=organization, badge_id=value).values("expires_at").first() \
-            if value else None
-        if known is None:
-            raise DeviceAuthError("registration_required", 404, reason="unknown_badge")
-        if known["expires_at"] is not None and known["expires_at"] <= timezone.now():
-            raise DeviceAuthError("expired", 401, reason="expired_badge")
-        raise DeviceAuthError("invalid_credentials", 401, reason="inactive_user")
-    if badge.organization_id != organization.pk:  # defensive: the service looks in the organization only
+    if not value or len(value) > BADGE_ID_MAX:
+        return None
+    quote = connection.ops.quote_name
+    badges_table, users_table = quote(Badge._meta.db_table), quote(User._meta.db_table)
+    expires = Badge._meta.get_field("expires_at")
+    org_id = Badge._meta.get_field("organization").get_db_prep_value(organization.pk, connection)
+    now = expires.get_db_prep_value(timezone.now(), connection)
+    rows = list(User.objects.raw(
+        f"SELECT u.*, b.id AS device_badge_pk, b.temporary AS device_badge_temporary, "
+        f"CASE WHEN b.expires_at IS NULL OR b.expires_at > %s THEN 1 ELSE 0 END AS device_badge_valid "
+        f"FROM {badges_table} b INNER JOIN {users_table} u ON u.id = b.user_id "
+        f"WHERE b.organization_id = %s AND b.badge_id = %s", [now, org_id, value]))
+    if not rows:
+        return None
+    user = rows[0]
+    badge = Badge(pk=user.device_badge_pk, organization=organization, user=user, badge_id=value,
+                  temporary=bool(user.device_badge_temporary))
+    badge._state.adding, badge._state.db = False, user._state.db
+    return badge, bool(user.device_badge_valid)
+
+
+def _badge(organization, badge_id):
+    found = lookup_badge(organization, badge_id)
+    if found is None:
         raise DeviceAuthError("registration_required", 404, reason="unknown_badge")
+    badge, valid = found
+    if not valid:
+        raise DeviceAuthError("expired", 401, reason="expired_badge", user=badge.user)
     _member(badge.user, organization)
     return badge
 
@@ -190,15 +263,16 @@ def _login(application, user, method, badge=None, reason="ok") -> DeviceLogin:
 def authenticate(application, method, *, badge="", pin="", email="", password="", code="", request=None,
                  config=None) -> DeviceLogin:
     """Authenticate a user at the application's printer by one of the configuration's methods."""
+    config = config or configuration_for(application, cached=True)
     organization = application.organization
-    config = config or get_configuration(organization)
     if method not in allowed_methods(config):
         if method in AuthMethod.values:
             audit(application, method, reason="method_not_allowed")
         raise DeviceAuthError("method_not_allowed", 403, consume=False)
 
     def verify():
-        with transaction.atomic():  # a redeemed login code and its audit row: both or neither
+        # one transaction: a redeemed login code, the badge's last use and the audit row, all or nothing
+        with transaction.atomic():
             user, found = _verify(application, organization, method, badge=badge, pin=pin, email=email,
                                   password=password, code=code, request=request)
             return _login(application, user, method, found)
@@ -210,8 +284,8 @@ def register_badge_with_credentials(application, badge_id, email, password, *, r
                                     config=None) -> DeviceLogin:
     """Manual Registration at the printer: the user's e-mail and password register the tapped badge as
     theirs (permanent) and log them in."""
+    config = config or configuration_for(application, cached=True)
     organization = application.organization
-    config = config or get_configuration(organization)
     if not badge_allowed(config):
         audit(application, AuthMethod.PASSWORD, reason="method_not_allowed")
         raise DeviceAuthError("method_not_allowed", 403, consume=False)
@@ -235,8 +309,8 @@ def request_email_registration(application, badge_id, email, *, config=None) -> 
     """E-mail Registration at the printer: a single-use link goes to the e-mail address if it belongs to a
     user of the organization. The caller answers the same either way; an unknown address counts as a
     failure for the throttle (it would otherwise probe the organization's addresses by the audit only)."""
+    config = config or configuration_for(application, cached=True)
     organization = application.organization
-    config = config or get_configuration(organization)
     if not badge_allowed(config):
         audit(application, AuthMethod.BADGE, reason="method_not_allowed")
         raise DeviceAuthError("method_not_allowed", 403, consume=False)

@@ -210,7 +210,7 @@ def test_a_deactivated_user_cannot_log_in_with_their_badge(device, alice):
 def test_badge_authentication_queries_do_not_grow_with_users(device, acme, alice, django_assert_max_num_queries):
     for i in range(20):
         Person(acme, f"u{i}@acme.test", f"badge-{i}", f"{1000 + i}")
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(8):
         assert device.login(alice.credentials("badge")).status_code == 200
 
 
@@ -358,3 +358,42 @@ def test_registration_is_refused_when_badges_are_not_used(device, acme, alice):
     configure(acme, badge=False)
     response = device.post("badges/register", {"badge": "b2", "email": alice.email, "password": alice.password})
     assert response.status_code == 403
+
+
+def test_the_device_badge_lookup_follows_find_badge(acme, globex, alice):
+    """device_auth.lookup_badge (one SQL query, the printers' hot path) and badges.find_badge agree."""
+    from accounts.services import badges, device_auth
+
+    bob = Person(acme, "bob@acme.test", "bob-badge", "5555")
+    badges.register_badge(alice.user, "temp-ok", temporary=True)
+    badges.register_badge(alice.user, "temp-old", temporary=True)
+    Badge.objects.filter(badge_id="temp-old").update(expires_at=timezone.now() - timedelta(seconds=1))
+    Person(globex, "gina@globex.test", "globex-badge", "6666")
+    type(bob.user).objects.filter(pk=bob.user.pk).update(is_active=False)
+    for badge_id in (alice.badge, "temp-ok", "temp-old", bob.badge, "globex-badge", "unknown", "", " " + alice.badge):
+        found = badges.find_badge(acme, badge_id)
+        looked = device_auth.lookup_badge(acme, badge_id)
+        usable = looked is not None and looked[1] and looked[0].user.is_active
+        assert (found is not None) == usable, badge_id
+        if found is not None:
+            assert (found.pk, found.user_id) == (looked[0].pk, looked[0].user.pk)
+
+
+@pytest.mark.parametrize("body", [
+    {"method": "badge", "badge": " 20171a "}, {"method": "pin", "pin": "4821", "extra": 1},
+    {"method": "password", "email": "a@b.test", "password": " spaced "}, {"method": "code", "code": "1234 5678"},
+    {"method": "badge_pin", "badge": "b", "pin": ""}, {"method": "badge", "badge": 20171}, {"method": "nope"},
+    {"method": "pin", "pin": "1" * 33}, {"method": "badge"}, [], "text"])
+def test_the_fast_body_parser_agrees_with_the_serializer(body):
+    from accounts.api.device import AuthenticateSerializer, parse_authenticate
+
+    fast = parse_authenticate(body)
+    serializer = AuthenticateSerializer(data=body)
+    if fast is not None:
+        assert serializer.is_valid() and dict(serializer.validated_data) == fast
+
+
+def test_a_configuration_change_applies_to_the_next_login(device, acme, alice):
+    assert device.login(alice.credentials("pin")).status_code == 200  # the configuration is now cached
+    configure(acme, pin=False)
+    assert device.login(alice.credentials("pin")).status_code == 403

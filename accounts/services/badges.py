@@ -10,7 +10,7 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -117,12 +117,41 @@ def delete_badges(org: Organization, badge_pks, *, by: User | None = None, user:
 
 def find_badge(org: Organization, badge_id: str) -> Badge | None:
     """The valid badge with this ID in `org` (with its user), or None: unknown, expired, or the user is
-    deactivated. One indexed query (the unique constraint on organization + badge ID)."""
+    deactivated."""
+    found = lookup_badge(org, badge_id)
+    if found is None or not found[1] or not found[0].user.is_active:
+        return None
+    return found[0]
+
+
+def lookup_badge(organization, badge_id) -> tuple[Badge, bool] | None:
+    """The badge with this ID in the organization, its user loaded, and whether it is valid now (permanent,
+    or temporary within its 24 hours); None if the organization has no such badge.
+
+    It tells an expired badge from an unknown one, which the device API answers differently. It is one plain
+    SQL query because badge login is every printer's hot path: the ORM form of the same query cost more to
+    build than to run (bench/bench_badge_auth.py, like accounts.access._home_assignments)."""
     value = str(badge_id or "").strip()
     if not value or len(value) > BADGE_ID_MAX:
         return None
-    return (valid_badges().select_related("user").filter(organization=org, badge_id=value, user__is_active=True)
-            .first())
+    quote = connection.ops.quote_name
+    badges_table, users_table = quote(Badge._meta.db_table), quote(User._meta.db_table)
+    expires = Badge._meta.get_field("expires_at")
+    org_id = Badge._meta.get_field("organization").get_db_prep_value(organization.pk, connection)
+    now = expires.get_db_prep_value(timezone.now(), connection)
+    rows = list(User.objects.raw(
+        f"SELECT u.*, b.id AS device_badge_pk, b.temporary AS device_badge_temporary, "
+        f"CASE WHEN b.expires_at IS NULL OR b.expires_at > %s THEN 1 ELSE 0 END AS device_badge_valid "
+        f"FROM {badges_table} b INNER JOIN {users_table} u ON u.id = b.user_id "
+        f"WHERE b.organization_id = %s AND b.badge_id = %s", [now, org_id, value]))
+    if not rows:
+        return None
+    user = rows[0]
+    badge = Badge(pk=user.device_badge_pk, organization=organization, user=user, badge_id=value,
+                  temporary=bool(user.device_badge_temporary))
+    badge._state.adding, badge._state.db = False, user._state.db
+    return badge, bool(user.device_badge_valid)
+
 
 
 def touch_badge(badge: Badge) -> None:

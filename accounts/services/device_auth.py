@@ -18,17 +18,16 @@ from dataclasses import dataclass, field
 from django.contrib.auth import authenticate as django_authenticate
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.db import transaction
 from django.utils import timezone
 
 from .. import throttle
 from ..access import effective_roles
 from ..choices import AuthMethod, LoginMode, Service
-from ..models import AuthAttempt, Badge, Organization, PrinterLoginConfiguration, User, UserPin
+from ..models import AuthAttempt, Badge, PrinterLoginConfiguration, User, UserPin
 from ..roles import BY_CODE
 from . import device_sessions
+from .badges import lookup_badge
 
 log = logging.getLogger(__name__)
 
@@ -73,13 +72,21 @@ def _config_key(org_id) -> str:
     return f"device-auth:configuration:{org_id}"
 
 
+def forget_configuration(org_id) -> None:
+    """Drop the cached configuration of an organization (printer_login.update_configuration calls it)."""
+    try:
+        cache.delete(_config_key(org_id))
+    except Exception:  # noqa: BLE001 - the cache is an optimisation here
+        log.warning("device configuration cache unavailable", exc_info=True)
+
+
 def configuration_for(application, *, cached=False):
     """The Printer Login Configuration of the application's organization, fetched with the organization in
     one query (every device call needs both); created with its defaults the first time.
 
     cached=True (the login calls, a printer's hot path) keeps the pair in the Django cache for
-    CONFIG_CACHE_SECONDS; saving the configuration or the organization drops it (signals below), so a change
-    applies to the next login. The configuration endpoint itself always reads the database (its ETag)."""
+    CONFIG_CACHE_SECONDS. Saving the configuration through its service drops it at once; other changes to the
+    organization reach logins within that minute. The configuration endpoint always reads the database (ETag)."""
     key = _config_key(application.organization_id)
     if cached:
         try:
@@ -101,16 +108,6 @@ def configuration_for(application, *, cached=False):
         except Exception:  # noqa: BLE001
             log.warning("device configuration cache unavailable", exc_info=True)
     return config
-
-
-@receiver([post_save, post_delete], sender=PrinterLoginConfiguration, dispatch_uid="device_auth.config_changed")
-@receiver([post_save, post_delete], sender=Organization, dispatch_uid="device_auth.organization_changed")
-def _forget_configuration(sender, instance, **kwargs):
-    org_id = instance.pk if sender is Organization else instance.organization_id
-    try:
-        cache.delete(_config_key(org_id))
-    except Exception:  # noqa: BLE001
-        log.warning("device configuration cache unavailable", exc_info=True)
 
 
 def allowed_methods(config) -> list[str]:
@@ -147,38 +144,6 @@ def _member(user, organization, reason="invalid_credentials"):
     if not user.is_active:
         raise DeviceAuthError("invalid_credentials", 401, reason="inactive_user", user=user)
     return user
-
-
-def lookup_badge(organization, badge_id) -> tuple[Badge, bool] | None:
-    """The badge with this ID in the organization, its user loaded, and whether it is valid now (permanent,
-    or temporary within its 24 hours); None if the organization has no such badge.
-
-    The rules are badges.find_badge's (plus telling an expired badge from an unknown one, which the device
-    API answers differently); tests/accounts/test_device_api.py pins the two to the same answers. It is one
-    plain SQL query because badge login is every printer's hot path: the ORM form of the same query cost
-    more to build than to run (bench/bench_badge_auth.py, like accounts.access._home_assignments)."""
-    from .badges import BADGE_ID_MAX
-
-    value = str(badge_id or "").strip()
-    if not value or len(value) > BADGE_ID_MAX:
-        return None
-    quote = connection.ops.quote_name
-    badges_table, users_table = quote(Badge._meta.db_table), quote(User._meta.db_table)
-    expires = Badge._meta.get_field("expires_at")
-    org_id = Badge._meta.get_field("organization").get_db_prep_value(organization.pk, connection)
-    now = expires.get_db_prep_value(timezone.now(), connection)
-    rows = list(User.objects.raw(
-        f"SELECT u.*, b.id AS device_badge_pk, b.temporary AS device_badge_temporary, "
-        f"CASE WHEN b.expires_at IS NULL OR b.expires_at > %s THEN 1 ELSE 0 END AS device_badge_valid "
-        f"FROM {badges_table} b INNER JOIN {users_table} u ON u.id = b.user_id "
-        f"WHERE b.organization_id = %s AND b.badge_id = %s", [now, org_id, value]))
-    if not rows:
-        return None
-    user = rows[0]
-    badge = Badge(pk=user.device_badge_pk, organization=organization, user=user, badge_id=value,
-                  temporary=bool(user.device_badge_temporary))
-    badge._state.adding, badge._state.db = False, user._state.db
-    return badge, bool(user.device_badge_valid)
 
 
 def _badge(organization, badge_id):

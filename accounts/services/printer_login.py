@@ -117,6 +117,10 @@ def update_configuration(org: Organization, *, by: User | None = None, **fields)
         setattr(config, name, value)
     config.updated_at = timezone.now()
     config.save()
+    from .device_auth import forget_configuration  # device logins cache the configuration for a minute
+
+    forget_configuration(org.pk)
+    transaction.on_commit(lambda: forget_configuration(org.pk))  # again, in case a login re-cached it meanwhile
     return config
 
 

@@ -210,7 +210,8 @@ def test_a_deactivated_user_cannot_log_in_with_their_badge(device, alice):
 def test_badge_authentication_queries_do_not_grow_with_users(device, acme, alice, django_assert_max_num_queries):
     for i in range(20):
         Person(acme, f"u{i}@acme.test", f"badge-{i}", f"{1000 + i}")
-    with django_assert_max_num_queries(8):
+    # 9 on PostgreSQL: the transaction starts with SET LOCAL synchronous_commit (device_auth._relax_commit)
+    with django_assert_max_num_queries(9):
         assert device.login(alice.credentials("badge")).status_code == 200
 
 

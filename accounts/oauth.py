@@ -23,7 +23,13 @@ class TokenRequestBackend(OAuthLibCore):
                 return []
             if not isinstance(body, dict):
                 return []
-            return [(str(key), str(value)) for key, value in body.items() if value is not None]
+            pairs = [(str(key), str(value)) for key, value in body.items() if value is not None]
+            try:  # oauthlib url-encodes the body: text it cannot encode is no credential anyway
+                for key, value in pairs:
+                    key.encode("utf-8"), value.encode("utf-8")
+            except UnicodeEncodeError:
+                return []
+            return pairs
         return super().extract_body(request)
 
 

@@ -23,7 +23,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..choices import AuthMethod, LoginMode
+from ..choices import ApplicationKind, AuthMethod, LoginMode, OrganizationStatus
 from ..services import device_auth, device_sessions
 from ..services.device_auth import DeviceAuthError
 
@@ -65,10 +65,18 @@ class DeviceTokenAuthentication(OAuth2Authentication):
 
 
 class IsDeviceApplication(BasePermission):
+    """Only printer/device applications of an organization that is not being deleted: an agent's or an
+    integration's credentials cannot log users in."""
+
+    message = "This application is not a printer or device application."
+
     def has_permission(self, request, view):
         token = request.auth
-        return isinstance(token, get_access_token_model()) and token.application_id is not None \
-            and token.application.revoked_at is None
+        if not isinstance(token, get_access_token_model()) or token.application_id is None:
+            return False
+        application = token.application
+        return (application.revoked_at is None and application.kind == ApplicationKind.DEVICE
+                and application.organization.status != OrganizationStatus.PENDING_DELETION)
 
 
 class DeviceTokenScheme(OpenApiAuthenticationExtension):
@@ -197,7 +205,11 @@ def parse_authenticate(data) -> dict | None:
         if name == "method" or name not in data:
             continue
         value = data[name]
-        if not isinstance(value, str) or len(value) > field.max_length:
+        if not isinstance(value, str) or len(value) > field.max_length or "\x00" in value:
+            return None
+        try:
+            value.encode("utf-8")  # lone surrogates: the serializer answers them with its message
+        except UnicodeEncodeError:
             return None
         out[name] = value.strip() if field.trim_whitespace else value
     if not all(out.get(name) for name in REQUIRED[out["method"]]):
@@ -209,6 +221,8 @@ class RegisterBadgeSerializer(serializers.Serializer):
     badge = serializers.CharField(max_length=128)
     email = serializers.CharField(max_length=254)
     password = serializers.CharField(max_length=256, trim_whitespace=False)
+    pin = serializers.CharField(max_length=32, required=False, allow_blank=True,
+                                help_text="Required when the organization uses Badge + PIN as second factor.")
 
 
 class RegisterBadgeByEmailSerializer(serializers.Serializer):
@@ -307,7 +321,8 @@ class RegisterBadgeView(DeviceAPIView):
         data = serializer.validated_data
         try:
             login = device_auth.register_badge_with_credentials(self.application, data["badge"], data["email"],
-                                                                data["password"], request=request._request)
+                                                                data["password"], pin=data.get("pin", ""),
+                                                                request=request._request)
         except DeviceAuthError as exc:
             return self.refused(exc)
         return Response(_login_body(login), status=status.HTTP_201_CREATED)

@@ -219,15 +219,15 @@ def send_registration_email(email: str, link: str) -> None:
 
 
 @transaction.atomic
-def complete_email_registration(token: str) -> Badge:
-    """The link was clicked: register the badge (permanent) and mark the link used. ValidationError with code
-    "invalid", "used" or "expired" (or the badge ID was registered meanwhile: code "taken")."""
+def pending_registration(token: str, *, for_update: bool = False) -> BadgeRegistration:
+    """The open registration behind an e-mailed link, or ValidationError with code "invalid", "used" or
+    "expired"."""
     token = str(token or "")
     if not token or len(token) > 200:
         raise ValidationError(LINK_INVALID, code="invalid")
     digest = _token_digest(token)
-    registration = (BadgeRegistration.objects.select_for_update().select_related("user__organization")
-                    .filter(token_digest=digest).first())
+    registrations = BadgeRegistration.objects.select_related("user__organization").filter(token_digest=digest)
+    registration = (registrations.select_for_update() if for_update else registrations).first()
     if registration is None or not constant_time_compare(registration.token_digest, digest):
         raise ValidationError(LINK_INVALID, code="invalid")
     if registration.used_at is not None:
@@ -237,8 +237,20 @@ def complete_email_registration(token: str) -> Badge:
     user = registration.user
     if not user.is_active or user.organization_id != registration.organization_id:
         raise ValidationError(LINK_INVALID, code="invalid")
+    return registration
+
+
+@transaction.atomic
+def complete_email_registration(token: str, *, user: User | None = None) -> Badge:
+    """The user confirmed the link: register the badge (permanent) and mark the link used. With `user` (the
+    signed-in person confirming), the link must be theirs: a badge tapped at a printer by someone else must
+    not become a way into their account (code "wrong_user"). ValidationError with code "invalid", "used",
+    "expired", "wrong_user", or "taken" when the badge ID was registered meanwhile."""
+    registration = pending_registration(token, for_update=True)
+    if user is not None and user.pk != registration.user_id:
+        raise ValidationError("This registration link was sent to another account.", code="wrong_user")
     try:
-        badge = register_badge(user, registration.badge_id, temporary=False)
+        badge = register_badge(registration.user, registration.badge_id, temporary=False)
     except ValidationError:
         raise ValidationError(ALREADY_REGISTERED, code="taken") from None
     registration.used_at = timezone.now()

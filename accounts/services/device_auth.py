@@ -24,7 +24,7 @@ from django.utils import timezone
 from .. import throttle
 from ..access import effective_roles
 from ..choices import AuthMethod, LoginMode, Service
-from ..models import AuthAttempt, Badge, PrinterLoginConfiguration, User, UserPin
+from ..models import AuthAttempt, Badge, BadgeRegistration, PrinterLoginConfiguration, User, UserPin
 from ..roles import BY_CODE
 from . import device_sessions
 from .badges import lookup_badge
@@ -36,6 +36,7 @@ PRINTER_SERVICES = frozenset({Service.PRINT, Service.HYBRID_PRINT, Service.DIREC
                               Service.TRANSLATION, Service.REDACTION, Service.SOLUTION_CENTER, Service.OCR})
 POLL_INTERVAL_SECONDS = 15 * 60  # "polls the cloud ... every 15 minutes"
 CONFIG_CACHE_SECONDS = 60
+MAX_OPEN_REGISTRATIONS = 3  # e-mailed badge registration links a user may have open at once
 
 
 class DeviceAuthError(Exception):
@@ -200,20 +201,27 @@ def _verify(application, organization, method, *, badge, pin, email, password, c
     raise DeviceAuthError("method_not_allowed", 403, consume=False)
 
 
-def _attempt(application, method, verify):
-    """Throttle, verify, count the failure, audit: the frame of every credential check."""
+def _attempt(application, method, verify, *, charge_success=False):
+    """Throttle, verify, count the failure, audit: the frame of every credential check. charge_success: the
+    attempt costs a token even when it succeeds (requests that send e-mail)."""
     buckets = throttle.device_buckets(application)
-    wait = throttle.retry_after(buckets)
+    wait = throttle.acquire(buckets)  # taken before the check, given back on success
     if wait:
         audit(application, method, throttled=True, reason="too_many_attempts")
         raise DeviceAuthError("too_many_attempts", 429, retry_after=wait, consume=False)
     try:
-        return verify()
+        result = verify()
     except DeviceAuthError as exc:
-        if exc.consume:
-            throttle.consume(buckets)
+        if not exc.consume:
+            throttle.release(buckets)
         audit(application, method, reason=exc.reason, user=exc.user)
         raise
+    except Exception:
+        throttle.release(buckets)
+        raise
+    if not charge_success:
+        throttle.release(buckets)
+    return result
 
 
 def _login(application, user, method, badge=None, reason="ok") -> DeviceLogin:
@@ -255,10 +263,11 @@ def authenticate(application, method, *, badge="", pin="", email="", password=""
     return _attempt(application, method, verify)
 
 
-def register_badge_with_credentials(application, badge_id, email, password, *, request=None,
+def register_badge_with_credentials(application, badge_id, email, password, *, pin="", request=None,
                                     config=None) -> DeviceLogin:
     """Manual Registration at the printer: the user's e-mail and password register the tapped badge as
-    theirs (permanent) and log them in."""
+    theirs (permanent) and log them in. Under Badge + PIN as second factor the PIN is asked too: the
+    registration logs the user in, so it must not be a way around the second factor."""
     config = config or configuration_for(application, cached=True)
     organization = application.organization
     if not badge_allowed(config):
@@ -269,6 +278,8 @@ def register_badge_with_credentials(application, badge_id, email, password, *, r
     def verify():
         user, _none = _verify(application, organization, AuthMethod.PASSWORD, badge="", pin="", email=email,
                               password=password, code="", request=request)
+        if config.mode == LoginMode.BADGE_PIN and not _services()[1].check_user_pin(user, pin):
+            raise DeviceAuthError("invalid_credentials", 401, reason="bad_pin")
         try:
             with transaction.atomic():
                 badge = badges.register_badge(user, badge_id)
@@ -282,8 +293,9 @@ def register_badge_with_credentials(application, badge_id, email, password, *, r
 
 def request_email_registration(application, badge_id, email, *, config=None) -> None:
     """E-mail Registration at the printer: a single-use link goes to the e-mail address if it belongs to a
-    user of the organization. The caller answers the same either way; an unknown address counts as a
-    failure for the throttle (it would otherwise probe the organization's addresses by the audit only)."""
+    user of the organization. The caller answers the same either way, and every request costs a throttle
+    token whether or not the address exists (no probing of addresses, no flood of e-mails); a user has at
+    most MAX_OPEN_REGISTRATIONS links open at once."""
     config = config or configuration_for(application, cached=True)
     organization = application.organization
     if not badge_allowed(config):
@@ -296,6 +308,11 @@ def request_email_registration(application, badge_id, email, *, config=None) -> 
                                    is_active=True).first()
         if user is None:
             raise DeviceAuthError("accepted", 202, reason="registration_unknown_email")
+        open_links = BadgeRegistration.objects.filter(user=user, used_at__isnull=True,
+                                                      expires_at__gt=timezone.now()).count()
+        if open_links >= MAX_OPEN_REGISTRATIONS:
+            audit(application, AuthMethod.BADGE, reason="registration_limit", user=user)
+            return
         try:
             badges.start_email_registration(organization, user.email, badge_id)
         except ValidationError as exc:
@@ -304,4 +321,4 @@ def request_email_registration(application, badge_id, email, *, config=None) -> 
             return
         audit(application, AuthMethod.BADGE, succeeded=True, reason="registration_link_sent", user=user)
 
-    _attempt(application, AuthMethod.BADGE, verify)
+    _attempt(application, AuthMethod.BADGE, verify, charge_success=True)

@@ -27,7 +27,7 @@ FEDERATION_RULE = ("If an authentication provider has been configured, the PIN G
                    "Administrator manually set and to Never expire.")
 PIN_TAKEN = "This PIN cannot be used. Choose another PIN."
 # A user choosing their own PIN learns that a refused one belongs to someone else: few tries per hour.
-SELF_SERVICE_REFUSALS_PER_HOUR = 5
+REFUSALS_PER_HOUR = 5  # "This PIN cannot be used" answers per person typing PINs
 CONFIG_FIELDS = ("mode", "badge", "pin", "secure_login", "pin_length", "pin_generation", "pin_expires",
                  "pin_expiration_value", "pin_expiration_unit")
 _GENERATE_ATTEMPTS = 50
@@ -161,8 +161,8 @@ def _check_authority(by: User | None, user: User) -> None:
     access.check_may_manage_users(by, user.organization, [user.pk])
 
 
-def _count_self_service_refusal(user: User) -> None:
-    key = f"pin-self-refusals:{user.pk}"
+def _count_refusal(actor: User) -> None:
+    key = f"pin-refusals:{actor.pk}"
     try:
         if not cache.add(key, 1, 3600):
             cache.incr(key)
@@ -170,9 +170,12 @@ def _count_self_service_refusal(user: User) -> None:
         pass
 
 
-def _self_service_refused(user: User) -> bool:
+def _too_many_refusals(actor: User) -> bool:
+    """"This PIN cannot be used" tells that some user has that PIN: whoever types PINs (a user for
+    themselves, an administrator on a page, an API or an import) gets that answer a few times an hour, then
+    the same refusal for every PIN, free or taken, so PINs cannot be mapped out."""
     try:
-        return (cache.get(f"pin-self-refusals:{user.pk}") or 0) >= SELF_SERVICE_REFUSALS_PER_HOUR
+        return (cache.get(f"pin-refusals:{actor.pk}") or 0) >= REFUSALS_PER_HOUR
     except Exception:  # noqa: BLE001
         return False
 
@@ -219,8 +222,6 @@ def set_pin(user: User, pin, *, by: User | None = None, source: str = PinSource.
             raise ValidationError({"pin": "Check e-mail or contact admin for your PIN."
                                    if config.pin_generation == PinGeneration.ADMIN_SET
                                    else "Your PIN is generated and e-mailed to you: use Set PIN or Reset PIN."})
-        if _self_service_refused(user):
-            raise ValidationError({"pin": "Too many refused PINs. Try again in an hour."})
     elif source in (PinSource.ADMIN, PinSource.IMPORT):
         _check_authority(by, user)
         if config.pin_generation == PinGeneration.AUTO_EMAIL:
@@ -228,11 +229,14 @@ def set_pin(user: User, pin, *, by: User | None = None, source: str = PinSource.
                                           "(Automatically generate and email)."})
     elif source != PinSource.IDP:
         raise ValueError(f"set_pin does not take source {source!r}; use generate_pin")
+    actor = (by or user) if source == PinSource.USER else by
+    if actor is not None and _too_many_refusals(actor):
+        raise ValidationError({"pin": "Too many refused PINs. Try again in an hour."})
     pin = validate_pin(config, pin)
     stored = _store(user, pin_digest(user.organization, pin), source, config)
     if stored is None:
-        if source == PinSource.USER:
-            _count_self_service_refusal(user)
+        if actor is not None:
+            _count_refusal(actor)
         raise ValidationError({"pin": PIN_TAKEN})
     if notify and source == PinSource.USER:
         _mail(user, "pin_changed", {"pin_record": stored})

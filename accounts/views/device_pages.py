@@ -1,30 +1,44 @@
-"""Pages outside organizations: /device (secure login code), badge registration links (issue 3)."""
+"""Pages outside organizations: the e-mailed badge registration link."""
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_http_methods
 
 from ..services import badges as badge_services
 
+STATUS = {"invalid": 404, "taken": 409, "wrong_user": 403}
+
 
 @never_cache
-@require_GET
+@login_required
+@require_http_methods(["GET", "POST"])
 def badge_registration(request, token):
-    """The e-mailed single-use link ("E-mail Registration" at the printer): registers the badge, then shows
-    "Badge Registration Completed Successfully." and goes to My Account after 5 seconds. An unknown, used or
-    expired link gets a page saying so (410 for used/expired, 404 for unknown). No sign-in is needed: the
-    link itself is the proof of the e-mail address; it does not sign anyone in."""
+    """The e-mailed single-use link ("E-mail Registration" at the printer). GET shows what is about to happen
+    (the masked badge ID, when it was asked for) to the signed-in owner of the link; **Register Badge** (POST)
+    registers it, then "Badge Registration Completed Successfully." and My Account after 5 seconds. Opening
+    the link alone changes nothing: a mail scanner's prefetch or a colleague who typed someone else's address
+    at a printer cannot attach a badge to an account."""
     try:
-        badge_services.complete_email_registration(token)
+        if request.method == "POST":
+            badge_services.complete_email_registration(token, user=request.user)
+        else:
+            registration = badge_services.pending_registration(token)
+            if registration.user_id != request.user.pk:
+                raise ValidationError("This registration link was sent to another account.", code="wrong_user")
     except ValidationError as error:
         code = error.code or "invalid"
-        status = 404 if code == "invalid" else 409 if code == "taken" else 410
         response = render(request, "accounts/device/badge_registration_failed.html",
-                          {"reason": " ".join(error.messages), "code": code}, status=status)
+                          {"reason": " ".join(error.messages), "code": code}, status=STATUS.get(code, 410))
     else:
-        response = render(request, "accounts/device/badge_registration.html")
-        response["Refresh"] = f"5;url={reverse('my-account')}"
+        if request.method == "POST":
+            response = render(request, "accounts/device/badge_registration.html")
+            response["Refresh"] = f"5;url={reverse('my-account')}"
+        else:
+            response = render(request, "accounts/device/badge_registration_confirm.html", {
+                "registration": registration,
+                "masked": badge_services.mask_badge_id(registration.badge_id)})
     response["Referrer-Policy"] = "no-referrer"  # the token must not leak to the next page's referrer
     return response
 

@@ -147,7 +147,13 @@ def test_email_registration_sends_a_single_use_link(acme, member, client, django
     token = _link_token(message.body)
     assert token == registration.token
 
-    response = client.get(reverse("badge-registration", kwargs={"token": token}))  # A 37
+    url = reverse("badge-registration", kwargs={"token": token})
+    assert client.get(url).status_code == 302  # the owner signs in first
+    client.force_login(member)
+    confirm = client.get(url)  # opening the link changes nothing: a prefetch or a click is not consent
+    assert confirm.status_code == 200 and "Register Badge" in confirm.content.decode()
+    assert find_badge(acme, "card-9") is None
+    response = client.post(url)  # A 37
     assert response.status_code == 200
     page = response.content.decode()
     for text in ("Badge Registration Confirmation", "Badge Registration Completed Successfully.",
@@ -160,7 +166,7 @@ def test_email_registration_sends_a_single_use_link(acme, member, client, django
     registration.refresh_from_db()
     assert registration.used_at is not None
 
-    again = client.get(reverse("badge-registration", kwargs={"token": token}))
+    again = client.post(reverse("badge-registration", kwargs={"token": token}))
     assert again.status_code == 410
     assert "already used" in again.content.decode()
     assert Badge.objects.filter(organization=acme).count() == 1
@@ -168,6 +174,7 @@ def test_email_registration_sends_a_single_use_link(acme, member, client, django
 
 def test_an_expired_or_unknown_registration_link_registers_nothing(acme, member, client, clock):
     registration = start_email_registration(acme, member.email, "card-9")
+    client.force_login(member)
     clock(hours=24, minutes=1)
     response = client.get(reverse("badge-registration", kwargs={"token": registration.token}))
     assert response.status_code == 410 and "expired" in response.content.decode()
@@ -182,6 +189,17 @@ def test_email_registration_needs_a_user_of_the_organization_and_a_free_badge_id
     register_badge(member, "c1")
     with pytest.raises(ValidationError, match="already registered"):
         start_email_registration(acme, member.email, "c1")
+
+
+def test_a_registration_link_cannot_attach_a_badge_to_someone_else(acme, member, org_admin, client):
+    """Someone types a colleague's address at a printer: the link mailed to the colleague does nothing for
+    anyone else, and nothing at all until its owner confirms it."""
+    registration = start_email_registration(acme, member.email, "intruder-card")
+    url = reverse("badge-registration", kwargs={"token": registration.token})
+    client.force_login(org_admin)
+    assert client.get(url).status_code == 403
+    assert client.post(url).status_code == 403
+    assert find_badge(acme, "intruder-card") is None
 
 
 def test_a_badge_taken_meanwhile_is_reported_and_the_link_stays_unused(acme, member, org_admin):

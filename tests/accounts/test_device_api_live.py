@@ -138,7 +138,10 @@ def test_an_unknown_badge_is_registered_by_the_emailed_link(printer, alice, clie
     assert status == 202
     assert len(mail.outbox) == 1
     link = next(word for word in mail.outbox[0].body.split() if "badge-registration" in word)
-    page = client.get(urllib.parse.urlsplit(link).path, follow=True)
+    client.force_login(alice.user)
+    path = urllib.parse.urlsplit(link).path
+    assert "Register Badge" in client.get(path).content.decode()
+    page = client.post(path)
     assert "Badge Registration Completed Successfully." in page.content.decode()
     assert Badge.objects.get(badge_id="mailed-card").user == alice.user
     status, _headers, body = printer.login({"method": "badge", "badge": "mailed-card"})

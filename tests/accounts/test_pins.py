@@ -254,7 +254,7 @@ def test_delete_pins_ignores_other_organizations(admin_set, acme, globex, member
 
 
 def test_self_service_refusals_are_limited(user_set, acme, member):
-    taken = [f"{n:04d}" for n in range(1000, 1000 + pins.SELF_SERVICE_REFUSALS_PER_HOUR)]
+    taken = [f"{n:04d}" for n in range(1000, 1000 + pins.REFUSALS_PER_HOUR)]
     for n, pin in enumerate(taken):
         pins.set_pin(make_user(acme, f"u{n}@acme.test"), pin)
     for pin in taken:

@@ -20,3 +20,12 @@ def run_user_import(import_id: int):
     if user_import is None:
         return None
     return run_import(user_import).status
+
+
+@shared_task
+def purge_printer_login_records():
+    """Daily: temporary badges past their 24 hours, used or expired login codes and badge registration links,
+    and authentication audit rows older than the retention (accounts.services.retention)."""
+    from .services.retention import purge_printer_login_records as run
+
+    return run()

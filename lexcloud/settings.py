@@ -122,7 +122,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "purge-deleted-organizations": {"task": "accounts.tasks.finish_pending_deletions", "schedule": 300.0},
+    "purge-printer-login-records": {"task": "accounts.tasks.purge_printer_login_records", "schedule": 86400.0},
 }
+AUTH_AUDIT_RETENTION_DAYS = env.int("AUTH_AUDIT_RETENTION_DAYS", default=90)  # device authentication audit
 
 # Cache (sign-in throttling, later rate limits): Redis when configured, so every process shares it.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,

@@ -75,8 +75,11 @@ class IsDeviceApplication(BasePermission):
         if not isinstance(token, get_access_token_model()) or token.application_id is None:
             return False
         application = token.application
-        return (application.revoked_at is None and application.kind == ApplicationKind.DEVICE
-                and application.organization.status != OrganizationStatus.PENDING_DELETION)
+        if application.revoked_at is not None or application.kind != ApplicationKind.DEVICE:
+            return False
+        # the organization comes with the (cached) configuration every device call reads anyway
+        organization = device_auth.configuration_for(application, cached=True).organization
+        return organization.status != OrganizationStatus.PENDING_DELETION
 
 
 class DeviceTokenScheme(OpenApiAuthenticationExtension):

@@ -76,3 +76,12 @@ def test_odd_text_answers_400_not_500(client, acme_token, body):
     response = client.post(API + "authenticate", json.dumps(body), content_type="application/json",
                            headers={"Authorization": f"Bearer {acme_token}"})
     assert response.status_code == 400
+
+
+def test_printers_of_an_organization_pending_deletion_log_nobody_in(client, acme, acme_token, alice):
+    from accounts.choices import OrganizationStatus
+
+    acme.status = OrganizationStatus.PENDING_DELETION
+    acme.save()
+    response = post(client, acme_token, "authenticate", {"method": "badge", "badge": alice.badge})
+    assert response.status_code == 403

@@ -21,18 +21,17 @@ PIN requirements do not apply under "User set".
 Every bad line is reported with its file line number (the header is line 1) and changes nothing; good lines
 apply. Rows are applied in batches, each in a transaction, each row in a savepoint; the importer's authority
 (no rows for users above them, docs/decisions/0004) is worked out per batch."""
-import csv
-import io
 from dataclasses import asdict, dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from lexcloud.csvfile import SIZE_MESSAGE, decode_file, read_lines  # noqa: F401  (SIZE_MESSAGE re-exported)
+
 from .. import access
 from ..choices import LoginMode, PinGeneration, PinSource
 from ..models import Badge, Organization, User
 from . import badges as badge_services
-from .imports import SIZE_MESSAGE, decode_file  # noqa: F401  (SIZE_MESSAGE re-exported for callers)
 
 HEADER = ["BADGE", "OPERATION", "EMAIL", "TEMPORARY", "PIN"]
 HEADER_LINE = ", ".join(HEADER)
@@ -122,26 +121,10 @@ def _parse_row(line: int, names: list[str], values: list[str]) -> BadgeRow:
 
 def parse_badge_csv(text: str) -> tuple[list[BadgeRow], list[dict]]:
     """A bad header raises ValidationError; bad lines come back as errors ({line, email, reason})."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), skipinitialspace=True)
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        raise ValidationError(f"The header line cannot be read: {exc}", code="header") from None
+    header, lines, errors = read_lines(text, skipinitialspace=True)
     names = _check_header(header)
-    rows, errors = [], []
-    start = reader.line_num + 1
-    while True:
-        try:
-            values = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            errors.append({"line": start, "email": "", "reason": f"The line cannot be read: {exc}"})
-            start = reader.line_num + 1
-            continue
-        line, start = start, reader.line_num + 1
-        if not any(v.strip() for v in values):
-            continue
+    rows = []
+    for line, values in lines:
         try:
             rows.append(_parse_row(line, names, values))
         except ValidationError as exc:

@@ -5,8 +5,6 @@ per batch, each batch in its own transaction. `start_user_import` validates a fi
 and schedules `accounts.tasks.run_user_import`, which calls `run_import` (progress, result, e-mailed log).
 Decisions (padding of short rows, the guide's "password2", CUSTOM_ATTRIBUTES forms): docs/decisions/0003.
 """
-import csv
-import io
 import json
 import logging
 from dataclasses import asdict, dataclass, field
@@ -19,6 +17,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.utils import timezone
+
+from lexcloud.csvfile import SIZE_MESSAGE, decode_file, read_lines  # noqa: F401  (re-exported)
 
 from .. import access
 from ..choices import GroupKind, ImportStatus
@@ -43,7 +43,6 @@ MAX_TEXT = 150
 BATCH_SIZE = 500
 ALLOWED_EXTENSIONS = (".csv", ".txt")
 
-SIZE_MESSAGE = "The size of the CSV file must not exceed 1MB."
 NOT_FOUND = "User not found in this organization."
 
 # The guide's sample file (C §25 T2, line breaks repaired), served by the "Download a sample" link.
@@ -82,18 +81,6 @@ class ImportResult:
 
 
 # --- file level -----------------------------------------------------------------------------------------
-
-def decode_file(content: str | bytes) -> str:
-    """Size (≤ settings.IMPORT_MAX_BYTES) and encoding (UTF-8, with or without BOM) checks."""
-    raw = content.encode("utf-8") if isinstance(content, str) else bytes(content)
-    if len(raw) > settings.IMPORT_MAX_BYTES:
-        raise ValidationError(SIZE_MESSAGE, code="too_large")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationError("The file must be UTF-8 encoded text (CSV or TXT).", code="encoding") from None
-    return text
-
 
 def _check_header(header: list[str] | None) -> None:
     if not header or not any(h.strip() for h in header):
@@ -211,27 +198,10 @@ def _parse_row(line: int, values: list[str]) -> ImportRow:
 def parse_user_csv(text: str) -> tuple[list[ImportRow], list[dict]]:
     """Parse the decoded file. A bad header raises ValidationError; bad lines come back as errors
     ({line, email, reason}, header = line 1); blank lines are skipped; an e-mail may appear once."""
-    text = text.lstrip("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        raise ValidationError(f"The header line cannot be read: {exc}", code="header") from None
+    header, lines, errors = read_lines(text)
     _check_header(header)
-    rows, errors, first_line = [], [], {}
-    start = reader.line_num + 1
-    while True:
-        try:
-            values = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            errors.append({"line": start, "email": "", "reason": f"The line cannot be read: {exc}"})
-            start = reader.line_num + 1
-            continue
-        line, start = start, reader.line_num + 1
-        if not any(v.strip() for v in values):
-            continue
+    rows, first_line = [], {}
+    for line, values in lines:
         email = values[0].strip().lower() if values else ""
         try:
             row = _parse_row(line, values)

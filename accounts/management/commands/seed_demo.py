@@ -12,6 +12,7 @@ from accounts.services.organizations import create_organization
 from accounts.services.users import create_user
 
 DEMO_PASSWORD = "Demo-pass1!"
+DEMO_BADGE, DEMO_PIN = "0001a", "4821"
 ALL_SERVICES = [s for s in Service.values]
 
 
@@ -56,9 +57,34 @@ class Command(BaseCommand):
         role_services.assign_user_roles(ga, [ORGANIZATION_ADMINISTRATOR])
         logins.append(("Organization Administrator", ga, sibling))
 
+        printer = self._printer_login(customer)
+
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password for all: {password}):"))
         for role, user, org in logins:
             self.stdout.write(f"  {user.email:<40} {role:<28} {org.name}")
+        self.stdout.write(f"At Acme's printers: john.doe badge {DEMO_BADGE}, PIN {DEMO_PIN}; "
+                          "secure login codes at /device.")
+        if printer:
+            app, secret = printer
+            self.stdout.write(f'Demo printer application (POST /oauth/token): client_id "{app.client_id}", '
+                              f'client_secret "{secret}" (shown this once)')
+
+    def _printer_login(self, org):
+        """Acme's printers take badges, PINs and secure login codes; John has a badge and a PIN; one printer
+        application (its secret can be shown only when it is created)."""
+        from accounts.choices import ApplicationKind, PinSource
+        from accounts.models import Application, Badge
+        from accounts.services import applications, badges, printer_login
+
+        printer_login.update_configuration(org, badge=True, pin=True, secure_login=True)
+        john = User.objects.get(email="john.doe@acme.lexcloud.test")
+        if not Badge.objects.filter(organization=org, badge_id=DEMO_BADGE).exists():
+            badges.register_badge(john, DEMO_BADGE, description="Demo badge")
+        if not hasattr(john, "pin"):
+            printer_login.set_pin(john, DEMO_PIN, source=PinSource.ADMIN, notify=False)
+        if Application.objects.filter(organization=org, name="Demo printer").exists():
+            return None
+        return applications.create_application(org, "Demo printer", kind=ApplicationKind.DEVICE)
 
     def _org(self, name, kind, parent):
         org = Organization.objects.filter(name=name).first()

@@ -2,12 +2,11 @@
 import json
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from accounts.choices import ApplicationKind
+from accounts.management.helpers import command_error, find_organization
 from accounts.services import applications as app_services
-
-from .import_users import find_organization
 
 
 class Command(BaseCommand):
@@ -24,8 +23,6 @@ class Command(BaseCommand):
         try:
             app, secret = app_services.create_application(organization, name, kind=kind)
         except ValidationError as exc:
-            messages = (m for msgs in exc.message_dict.values() for m in msgs) if hasattr(exc, "error_dict") \
-                else exc.messages
-            raise CommandError("; ".join(messages)) from None
+            raise command_error(exc) from None
         self.stdout.write(json.dumps({"client_id": app.client_id, "client_secret": secret,
                                       "organization": str(organization.pk), "kind": app.kind}))

@@ -3,11 +3,12 @@ through the organization's Child Organization Access group)."""
 import getpass
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.choices import GroupKind
-from accounts.models import Group, Organization
+from accounts.management.helpers import command_error, find_organization
+from accounts.models import Group
 from accounts.roles import ORGANIZATION_ADMINISTRATOR
 from accounts.services import groups as group_services
 from accounts.services import roles as role_services
@@ -25,14 +26,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, email, org, password, no_input, **options):
-        organization = Organization.objects.filter(name=org).first()
-        if organization is None:
-            try:
-                organization = Organization.objects.filter(pk=org).first()
-            except ValidationError:
-                organization = None
-        if organization is None:
-            raise CommandError(f"No organization {org!r}.")
+        organization = find_organization(org)
         if not password and not no_input:
             password = getpass.getpass("Password: ")
         try:
@@ -44,5 +38,5 @@ class Command(BaseCommand):
                                                          GroupKind.CHILD_ORGANIZATION_ACCESS)
                 group_services.add_members(cag, [user.pk])
         except ValidationError as exc:
-            raise CommandError("; ".join(m for msgs in exc.message_dict.values() for m in msgs)) from None
+            raise command_error(exc) from None
         self.stdout.write(self.style.SUCCESS(f"Organization Administrator {user.email} created in {organization.name}."))

@@ -1,9 +1,9 @@
 """Create an organization (partner or customer, optionally the child of a partner)."""
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from accounts.choices import OrganizationKind, Region, Service
-from accounts.models import Organization
+from accounts.management.helpers import command_error, find_organization
 from accounts.services.organizations import create_organization
 
 
@@ -20,24 +20,12 @@ class Command(BaseCommand):
     def handle(self, name, partner, parent, region, services, **options):
         parent_org = None
         if parent:
-            parent_org = (Organization.objects.filter(pk=parent).first() if _is_uuid(parent)
-                          else Organization.objects.filter(name=parent).first())
-            if parent_org is None:
-                raise CommandError(f"No organization {parent!r}.")
+            parent_org = find_organization(parent)
         try:
             org = create_organization(name, kind=OrganizationKind.PARTNER if partner else OrganizationKind.CUSTOMER,
                                       parent=parent_org, region=region,
                                       entitlements=[s.strip() for s in services.split(",") if s.strip()])
         except ValidationError as exc:
-            raise CommandError("; ".join(m for msgs in exc.message_dict.values() for m in msgs)) from None
+            raise command_error(exc) from None
         self.stdout.write(str(org.pk))
 
-
-def _is_uuid(value):
-    import uuid
-
-    try:
-        uuid.UUID(value)
-        return True
-    except ValueError:
-        return False

@@ -4,20 +4,9 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.models import Organization, User
+from accounts.management.helpers import find_organization
+from accounts.models import User
 from accounts.services import imports as import_services
-
-
-def find_organization(value: str) -> Organization:
-    organization = Organization.objects.filter(name=value).first()
-    if organization is None:
-        try:
-            organization = Organization.objects.filter(pk=value).first()
-        except ValidationError:
-            organization = None
-    if organization is None:
-        raise CommandError(f"No organization {value!r}.")
-    return organization
 
 
 class Command(BaseCommand):

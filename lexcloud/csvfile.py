@@ -7,6 +7,19 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 SIZE_MESSAGE = "The size of the CSV file must not exceed 1MB."
+ALLOWED_EXTENSIONS = (".csv", ".txt")
+
+
+def read_upload(uploaded_file) -> tuple[str, bytes]:
+    """(name, bytes) of an uploaded CSV or TXT file of at most settings.IMPORT_MAX_BYTES; ValidationError
+    otherwise (checked before reading more than the limit)."""
+    name = getattr(uploaded_file, "name", "") or "import.csv"
+    if not name.lower().endswith(ALLOWED_EXTENSIONS):
+        raise ValidationError("Choose a CSV or TXT file.", code="extension")
+    size = getattr(uploaded_file, "size", None)
+    if size is not None and size > settings.IMPORT_MAX_BYTES:
+        raise ValidationError(SIZE_MESSAGE, code="too_large")
+    return name, uploaded_file.read(settings.IMPORT_MAX_BYTES + 1)
 
 
 def decode_file(content: str | bytes) -> str:

@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from lexcloud import csvfile
 from lexcloud.csvfile import SIZE_MESSAGE, decode_file, read_lines  # noqa: F401  (SIZE_MESSAGE re-exported)
 
 from .. import access
@@ -37,7 +38,6 @@ HEADER = ["BADGE", "OPERATION", "EMAIL", "TEMPORARY", "PIN"]
 HEADER_LINE = ", ".join(HEADER)
 OPERATIONS = ("CREATE", "DELETE")
 BATCH_SIZE = 500
-ALLOWED_EXTENSIONS = (".csv", ".txt")
 NO_USER = "Badge import does not create a user. The user must exist before a badge can be created."
 NOT_FOUND = "User not found in this organization."
 
@@ -256,12 +256,4 @@ def _apply_batch(org, batch, *, by, rules, result) -> None:
 
 def read_upload(uploaded_file) -> bytes:
     """The uploaded file's bytes (CSV or TXT, at most 1MB): ValidationError otherwise."""
-    from django.conf import settings
-
-    name = getattr(uploaded_file, "name", "") or "badges.csv"
-    if not name.lower().endswith(ALLOWED_EXTENSIONS):
-        raise ValidationError("Choose a CSV or TXT file.", code="extension")
-    size = getattr(uploaded_file, "size", None)
-    if size is not None and size > settings.IMPORT_MAX_BYTES:
-        raise ValidationError(SIZE_MESSAGE, code="too_large")
-    return uploaded_file.read(settings.IMPORT_MAX_BYTES + 1)
+    return csvfile.read_upload(uploaded_file)[1]

@@ -9,7 +9,6 @@ import json
 import logging
 from dataclasses import asdict, dataclass, field
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -18,7 +17,7 @@ from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from lexcloud.csvfile import SIZE_MESSAGE, decode_file, read_lines  # noqa: F401  (re-exported)
+from lexcloud.csvfile import SIZE_MESSAGE, decode_file, read_lines, read_upload  # noqa: F401  (re-exported)
 
 from .. import access
 from ..choices import GroupKind, ImportStatus
@@ -41,7 +40,6 @@ TEXT_COLUMNS = {"FIRST_NAME": "first_name", "LAST_NAME": "last_name", "DISPLAY_N
 assert set(TEXT_COLUMNS.values()) == set(user_services.PROFILE_FIELDS)
 MAX_TEXT = 150
 BATCH_SIZE = 500
-ALLOWED_EXTENSIONS = (".csv", ".txt")
 
 NOT_FOUND = "User not found in this organization."
 
@@ -368,22 +366,12 @@ def _add_memberships(org, memberships, groups) -> None:
 
 # --- background run -------------------------------------------------------------------------------------
 
-def _read_upload(uploaded_file) -> tuple[str, bytes]:
-    name = getattr(uploaded_file, "name", "") or "users.csv"
-    if not name.lower().endswith(ALLOWED_EXTENSIONS):
-        raise ValidationError("Choose a CSV or TXT file.", code="extension")
-    size = getattr(uploaded_file, "size", None)
-    if size is not None and size > settings.IMPORT_MAX_BYTES:
-        raise ValidationError(SIZE_MESSAGE, code="too_large")
-    return name, uploaded_file.read(settings.IMPORT_MAX_BYTES + 1)
-
-
 @transaction.atomic
 def start_user_import(org: Organization, uploaded_file, *, by: User | None,
                       send_password_links: bool = False) -> UserImport:
     """Check the file now (size, encoding, header: a bad file raises ValidationError and nothing is stored),
     store it and run it in the background (accounts.tasks.run_user_import)."""
-    name, raw = _read_upload(uploaded_file)
+    name, raw = read_upload(uploaded_file)
     text = decode_file(raw)
     rows, errors = parse_user_csv(text)
     user_import = UserImport.objects.create(

@@ -1,13 +1,12 @@
 """OAuth2 plumbing around django-oauth-toolkit: the token endpoint takes the guide's JSON body as well as the
 standard form encoding, and revoked applications get no tokens."""
+import hashlib
 import json
 
-from django.dispatch import receiver
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider.oauth2_backends import OAuthLibCore
 from oauth2_provider.oauth2_validators import OAuth2Validator
-from oauth2_provider.signals import app_authorized
 from oauth2_provider.views import TokenView as BaseTokenView
 
 
@@ -41,17 +40,23 @@ class Validator(OAuth2Validator):
         return application
 
 
-@receiver(app_authorized, dispatch_uid="accounts.oauth.application_last_used")
-def _application_last_used(sender, request, token, **kwargs):
-    """A token was issued: the application's "Last used" on the Applications tab."""
-    from .services.applications import touch_application
-
-    if token is not None and token.application_id:
-        touch_application(token.application_id)
-
-
 @method_decorator(csrf_exempt, name="dispatch")
 class TokenView(BaseTokenView):
     """`POST /oauth/token`: client credentials in a JSON body (the guide's form), a form body, or HTTP Basic;
     answers `{"access_token", "token_type": "Bearer", "expires_in": 7200, "scope"}`, or 401 with
-    `{"error": "invalid_client"}` for unknown, wrong or revoked credentials."""
+    `{"error": "invalid_client"}` for unknown, wrong or revoked credentials. A token issued marks the
+    application's "Last used" (Applications tab)."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        if response.status_code == 200:
+            from oauth2_provider.models import get_access_token_model
+
+            from .services.applications import touch_application
+
+            issued = json.loads(response.content).get("access_token") or ""
+            checksum = hashlib.sha256(issued.encode("utf-8")).hexdigest()  # DOT's indexed token lookup
+            token = get_access_token_model().objects.filter(token_checksum=checksum).only("application_id").first()
+            if token is not None and token.application_id:
+                touch_application(token.application_id)
+        return response

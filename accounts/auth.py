@@ -1,7 +1,9 @@
-"""Sign-in by e-mail address (case-insensitive) and password."""
+"""Sign-in by e-mail address (case-insensitive) and password, or through the organization's identity
+provider (accounts/views/federation.py signs the user in with FederatedBackend once the provider's answer
+is verified)."""
 from django.contrib.auth.backends import ModelBackend
 
-from .models import User
+from .models import IdentityProvider, User
 
 
 class EmailBackend(ModelBackend):
@@ -14,9 +16,15 @@ class EmailBackend(ModelBackend):
         except User.DoesNotExist:
             User().set_password(password)  # same work as a real check: no timing oracle for unknown e-mails
             return None
-        if user.check_password(password) and self.user_can_authenticate(user):
+        if user.check_password(password) and self.user_can_authenticate(user) and not self.federated(user):
             return user
         return None
+
+    @staticmethod
+    def federated(user: User) -> bool:
+        """Users of an organization with an enabled provider sign in there: "User credentials are not stored
+        in Lexmark Cloud Services" (a password set before federation does not work meanwhile)."""
+        return IdentityProvider.objects.filter(organization_id=user.organization_id, enabled=True).exists()
 
     def get_user(self, user_id):
         try:
@@ -24,3 +32,10 @@ class EmailBackend(ModelBackend):
         except User.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None
+
+
+class FederatedBackend(EmailBackend):
+    """Restores sessions of users signed in through a provider; authenticates nothing by itself."""
+
+    def authenticate(self, request, **credentials):
+        return None

@@ -89,3 +89,19 @@ class AuthMethod(models.TextChoices):
     BADGE_PIN = "badge_pin", "Badge + PIN"
     PASSWORD = "password", "E-mail and password"
     CODE = "code", "Secure login code"
+
+
+class FederationProtocol(models.TextChoices):
+    SAML = "saml", "SAML"
+    OIDC = "oidc", "OIDC"
+
+
+class SamlSetup(models.TextChoices):
+    METADATA_URL = "metadata", "With Metadata URL"
+    MANUAL = "manual", "Without Metadata URL"
+
+
+class NameIdFormat(models.TextChoices):
+    EMAIL = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress", "E-mail address"
+    UNSPECIFIED = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified", "Unspecified"
+    PERSISTENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent", "Persistent"

@@ -5,9 +5,11 @@ from django.urls import include, path
 from .forms_auth import ResetForm, SignInForm
 from .views import (
                     applications,
+                    auth_provider,
                     badges,
                     dashboards,
                     device_pages,
+                    federation,
                     groups,
                     home,
                     imports,
@@ -26,15 +28,16 @@ account = [
     *imports.urlpatterns,
     *groups.urlpatterns,
     *printer_login.urlpatterns,
+    *auth_provider.urlpatterns,
     *badges.urlpatterns,
     *applications.urlpatterns,
 ]
 
 urlpatterns = [
     path("", home.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True,
-                                                                authentication_form=SignInForm), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/login/", federation.SignInView.as_view(authentication_form=SignInForm), name="login"),
+    path("accounts/logout/", federation.SignOutView.as_view(), name="logout"),
+    path("federation/", include((federation.urlpatterns, "federation"))),
     path("accounts/password_reset/", auth_views.PasswordResetView.as_view(form_class=ResetForm),
          name="password_reset"),
     path("accounts/password_reset/done/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),

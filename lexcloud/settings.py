@@ -78,7 +78,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["accounts.auth.EmailBackend"]
+AUTHENTICATION_BACKENDS = ["accounts.auth.EmailBackend",
+                           # users signed in through their organization's identity provider (SAML / OIDC)
+                           "accounts.auth.FederatedBackend"]
 AUTH_PASSWORD_VALIDATORS = [{"NAME": "accounts.passwords.GuidePasswordValidator"}]
 PASSWORD_HASHERS = env.list(
     "PASSWORD_HASHERS",
@@ -132,6 +134,14 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", 
           if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)  # failed sign-ins per e-mail and address...
 LOGIN_FAILURE_WINDOW = 15 * 60                                    # ...within 15 minutes
+
+# Identity federation. Secrets at rest (client secrets, SAML private keys) are encrypted with these Fernet keys
+# (comma-separated, newest first); without them a key is derived from SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+# Identity providers' URLs must be https; plain http is accepted for loopback hosts only when this is on
+# (development and the tests' local identity providers).
+FEDERATION_ALLOW_HTTP_LOOPBACK = env.bool("FEDERATION_ALLOW_HTTP_LOOPBACK", default=DEBUG)
+FEDERATION_HTTP_TIMEOUT = 10  # seconds, fetching metadata, discovery documents, JWKS and tokens
 
 # MQTT broker the agents publish to (read by /healthz now, by the ingest process later).
 MQTT_URL = env.str("MQTT_URL", default="")

@@ -31,6 +31,7 @@ def main():
                                     base_url=args.base)
             page.goto("/accounts/login/")
             page.fill("#id_username", args.login)
+            page.click("[data-testid=login-next]")
             page.fill("#id_password", args.password)
             page.click("button[type=submit]")
             page.wait_for_load_state()

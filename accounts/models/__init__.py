@@ -1,6 +1,7 @@
 """Models of Account Management, one module per concept."""
 from .applications import Application, AuthAttempt
 from .dashboards import Card, Dashboard
+from .federation import FederatedIdentity, FederationDomain, IdentityProvider, UsedAssertion
 from .organizations import (
                             Group,
                             Organization,
@@ -12,5 +13,5 @@ from .organizations import (
 )
 from .printer_login import Badge, BadgeRegistration, LoginCode, PrinterLoginConfiguration, UserPin
 
-__all__ = ["Application", "AuthAttempt", "Badge", "BadgeRegistration", "LoginCode", "PrinterLoginConfiguration",
+__all__ = ["Application", "FederatedIdentity", "FederationDomain", "IdentityProvider", "UsedAssertion", "AuthAttempt", "Badge", "BadgeRegistration", "LoginCode", "PrinterLoginConfiguration",
            "UserPin", "Card", "Dashboard", "Group", "Organization", "RoleAssignment", "User", "UserImport", "UserManager", "default_entitlements"]

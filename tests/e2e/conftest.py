@@ -39,6 +39,7 @@ def page(browser, live_server):
 def sign_in(page, email, password):
     page.goto("/accounts/login/")
     page.fill("#id_username", email)
+    page.click("[data-testid=login-next]")  # e-mail first (home-realm discovery), then the password
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_url("**/dashboard/**")

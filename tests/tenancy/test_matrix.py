@@ -30,6 +30,9 @@ PUBLIC = {"login", "logout", "password_reset", "password_reset_done", "password_
 # Routes authenticated by an application's token (printers, agents) or by a one-time link, not by a session:
 # their own matrix is tests/tenancy/test_device_matrix.py.
 DEVICE_PREFIXES = ("api/device/", "oauth/", "badge-registration/")
+# Sign-in through an organization's identity provider: public by nature, protected by the protocol; their own
+# matrix is tests/tenancy/test_federation_matrix.py.
+FEDERATION_PREFIX = "federation/"
 
 
 def _walk(patterns, prefix="", namespace=""):
@@ -113,7 +116,7 @@ def _default_grants(permission):
     return bool(set(needed) & default.permissions)
 
 
-ORG_ROUTES = [(n, r, p) for n, (r, p) in ROUTES if "org_id" in _kwarg_names(r)]
+ORG_ROUTES = [(n, r, p) for n, (r, p) in ROUTES if "org_id" in _kwarg_names(r) and not r.startswith(FEDERATION_PREFIX)]
 OTHER_ROUTES = [(n, r, p) for n, (r, p) in ROUTES if "org_id" not in _kwarg_names(r) and n not in PUBLIC
                 and not r.startswith(DEVICE_PREFIXES)]
 

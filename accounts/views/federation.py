@@ -1,0 +1,269 @@
+"""Sign-in through an organization's identity provider: home-realm discovery on the sign-in page, the SAML
+endpoints (metadata, ACS, single logout) and the OIDC callback, under /federation/<org_id>/.
+
+These URLs are public by nature (the provider and the browser call them before anyone is signed in); what
+protects them is the protocol: signatures, audience, InResponseTo / state bound to this browser, one use per
+assertion. Each refusal is logged with its reason (logger `lexcloud.federation`) and shown as a plain page."""
+import hashlib
+import secrets
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
+from django.core.cache import cache
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from ..access import effective_permissions
+from ..choices import FederationProtocol
+from ..models import IdentityProvider
+from ..roles import Perm
+from ..services import federation, oidc, saml
+from ..services.federation import FederationRefused
+
+BACKEND = "accounts.auth.FederatedBackend"
+PENDING_SECONDS = 10 * 60     # an AuthnRequest is answered within this time
+RESULT_SECONDS = 15 * 60      # a Test federation result is kept this long
+BINDING_COOKIE = "lexcloud_federation"
+SESSION_KEY = "federation"    # on a federated session: organization, protocol and what single logout needs
+
+
+def safe_next(request, candidate: str | None) -> str:
+    """Only our own paths: RelayState and next are unauthenticated (CWE-601)."""
+    if candidate and candidate.startswith("/") and not candidate.startswith("//") and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return candidate
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+def _provider(org_id) -> IdentityProvider:
+    provider = IdentityProvider.objects.select_related("organization").filter(organization_id=org_id).first()
+    if provider is None:
+        raise Http404("No authentication provider.")
+    return provider
+
+
+def _may_test(request, provider: IdentityProvider) -> bool:
+    user = request.user
+    return user.is_authenticated and Perm.ORG_MANAGE in effective_permissions(user, provider.organization)
+
+
+def _binding(request) -> str:
+    """A random value in a cookie of this browser; pending sign-ins remember its digest so that a response
+    started in one browser cannot be completed in another."""
+    return request.COOKIES.get(BINDING_COOKIE) or secrets.token_urlsafe(24)
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def _set_binding(response, request, value: str) -> None:
+    # SameSite=None so that the identity provider's cross-site POST to the ACS carries it (https only)
+    secure = request.is_secure()
+    response.set_cookie(BINDING_COOKIE, value, max_age=PENDING_SECONDS, httponly=True, secure=secure,
+                        samesite="None" if secure else "Lax", path="/federation/")
+
+
+def refused(request, error: FederationRefused, status: int = 403):
+    return render(request, "registration/federation_refused.html", {"message": error.message}, status=status)
+
+
+# --- start -------------------------------------------------------------------------------------------------
+
+@require_GET
+def start(request, org_id):
+    """Send the browser to the organization's provider. `test=1` (administrators of the organization only)
+    runs a Test federation round trip that shows the claims instead of signing anyone in."""
+    provider = _provider(org_id)
+    test = request.GET.get("test") == "1"
+    if test and not _may_test(request, provider):
+        raise Http404("No authentication provider.")
+    if not test and not provider.enabled:
+        raise Http404("No authentication provider.")
+    next_url = safe_next(request, request.GET.get("next"))
+    if provider.protocol == FederationProtocol.OIDC:
+        return HttpResponseRedirect(oidc.login_redirect(provider, request, next_url=next_url, test=test,
+                                                        login_hint=request.GET.get("login_hint", "")[:254]))
+    url, request_id = saml.login_redirect(provider, request, relay_state=next_url)
+    binding = _binding(request)
+    cache.set(f"saml-request:{request_id}", {"org": str(provider.organization_id), "next": next_url, "test": test,
+                                             "user": request.user.pk if test else None,
+                                             "binding": _digest(binding)}, PENDING_SECONDS)
+    response = HttpResponseRedirect(url)
+    _set_binding(response, request, binding)
+    return response
+
+
+# --- SAML ------------------------------------------------------------------------------------------------
+
+@require_GET
+def saml_metadata(request, org_id):
+    provider = _provider(org_id)
+    if provider.protocol != FederationProtocol.SAML:
+        raise Http404("No SAML provider.")
+    return HttpResponse(saml.sp_metadata(provider, request), content_type="application/samlmetadata+xml")
+
+
+@csrf_exempt  # the identity provider posts here; the response's signature and InResponseTo protect it
+@require_POST
+def saml_acs(request, org_id):
+    provider = _provider(org_id)
+    if provider.protocol != FederationProtocol.SAML:
+        raise Http404("No SAML provider.")
+    try:
+        root = saml.parse_response(provider, request.POST.get("SAMLResponse", ""))
+        request_id = saml.in_response_to(root)
+        if request_id:
+            pending = cache.get(f"saml-request:{request_id}")
+            if not pending or pending["org"] != str(provider.organization_id):
+                raise federation.refuse(provider, f"InResponseTo {request_id!r} is not a pending request")
+            if pending["binding"] != _digest(request.COOKIES.get(BINDING_COOKIE, "")):
+                raise federation.refuse(provider, "response delivered to another browser than the request's")
+            cache.delete(f"saml-request:{request_id}")
+        else:
+            if not (provider.enabled and provider.saml_allow_idp_initiated):
+                raise federation.refuse(provider, "unsolicited response (IdP-initiated sign-in is off)")
+            pending = {"next": safe_next(request, request.POST.get("RelayState")), "test": False}
+        if not pending["test"] and not provider.enabled:
+            raise federation.refuse(provider, "provider disabled")
+        identity, slo = saml.process_response(provider, request, request_id=request_id)
+        return _finish(request, provider, identity, pending, slo)
+    except FederationRefused as error:
+        return refused(request, error)
+
+
+@require_GET
+def saml_sls(request, org_id):
+    """Single logout: the provider's answer to our LogoutRequest, or its own LogoutRequest."""
+    provider = _provider(org_id)
+    if provider.protocol != FederationProtocol.SAML:
+        raise Http404("No SAML provider.")
+
+    def end_session():
+        if (request.session.get(SESSION_KEY) or {}).get("org") == str(provider.organization_id):
+            logout(request)
+
+    try:
+        url = saml.process_logout(provider, request, request_id=None, end_session=end_session)
+    except FederationRefused as error:
+        return refused(request, error, status=400)
+    return HttpResponseRedirect(url or reverse("login") + "?signed_out=1")
+
+
+# --- OIDC ------------------------------------------------------------------------------------------------
+
+@require_GET
+def oidc_callback(request, org_id):
+    provider = _provider(org_id)
+    if provider.protocol != FederationProtocol.OIDC:
+        raise Http404("No OIDC provider.")
+    try:
+        identity, pending = oidc.process_callback(provider, request)
+        if pending.get("test"):
+            pending["user"] = request.user.pk if _may_test(request, provider) else -1
+        elif not provider.enabled:
+            raise federation.refuse(provider, "provider disabled")
+        return _finish(request, provider, identity, pending, None)
+    except FederationRefused as error:
+        return refused(request, error)
+
+
+# --- both ------------------------------------------------------------------------------------------------
+
+def _finish(request, provider: IdentityProvider, identity, pending: dict, slo: dict | None):
+    if pending.get("test"):
+        return _test_result(request, provider, identity, pending)
+    user = federation.sign_in(provider, identity)
+    login(request, user, backend=BACKEND)
+    request.session[SESSION_KEY] = {"org": str(provider.organization_id), "protocol": provider.protocol,
+                                    "slo": slo}
+    return HttpResponseRedirect(safe_next(request, pending.get("next")))
+
+
+def _test_result(request, provider, identity, pending):
+    """Keep what the round trip brought back for the administrator who started it, then show it on the
+    Authentication Provider page. Nothing is created or changed."""
+    try:
+        outcome, ok = federation.resolve(provider, identity).describe(), True
+    except FederationRefused as error:
+        outcome, ok = f"{error.message} ({error.reason})", False
+    token = secrets.token_urlsafe(16)
+    cache.set(f"federation-test:{token}", {
+        "org": str(provider.organization_id), "user": pending.get("user"), "ok": ok, "outcome": outcome,
+        "issuer": identity.issuer, "subject": identity.subject,
+        "claims": {k: v for k, v in identity.claims.items() if k not in ("nonce", "at_hash", "c_hash")},
+        "profile": federation.profile_from_claims(provider, identity.claims)}, RESULT_SECONDS)
+    return redirect(reverse("accounts:auth-provider", args=[provider.organization_id]) + f"?result={token}")
+
+
+def test_result(token: str, org_id, user) -> dict | None:
+    entry = cache.get(f"federation-test:{token}") if token else None
+    if not entry or entry["org"] != str(org_id) or entry["user"] != user.pk:
+        return None
+    return entry
+
+
+# --- sign-in and sign-out pages ----------------------------------------------------------------------------
+
+class SignInView(auth_views.LoginView):
+    """E-mail first: an address whose domain (or whose user) belongs to an organization with an enabled
+    provider goes to that provider; any other gets the password step."""
+
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        email = (request.POST.get("username") or "").strip()
+        provider = federation.provider_for_email(email)
+        if provider is not None:
+            query = {"next": safe_next(request, request.POST.get("next")), "login_hint": email}
+            return HttpResponseRedirect(reverse("federation:start", args=[provider.organization_id]) + "?"
+                                        + urlencode(query))
+        if "password" not in request.POST:
+            form = self.get_form_class()(request, initial={"username": email})
+            return self.render_to_response(self.get_context_data(form=form, step="password", email=email))
+        return super().post(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("step", "password" if self.request.method == "POST" else "email")
+        context.setdefault("email", (self.request.POST.get("username") or "").strip())
+        context["signed_out"] = "signed_out" in self.request.GET
+        return context
+
+
+class SignOutView(auth_views.LogoutView):
+    """Signs out here, then at the provider when it offers single logout (SAML SLO, OIDC end session)."""
+
+    def post(self, request, *args, **kwargs):
+        federated = request.session.get(SESSION_KEY)
+        response = super().post(request, *args, **kwargs)
+        if not federated:
+            return response
+        provider = IdentityProvider.objects.filter(organization_id=federated["org"], enabled=True).first()
+        if provider is None:
+            return response
+        back = request.build_absolute_uri(reverse("login") + "?signed_out=1")
+        if provider.protocol == FederationProtocol.SAML and federated.get("slo"):
+            found = saml.logout_redirect(provider, request, federated["slo"], return_to=back)
+            return HttpResponseRedirect(found[0]) if found else response
+        end_session = provider.oidc_metadata.get("end_session_endpoint")
+        if provider.protocol == FederationProtocol.OIDC and end_session:
+            query = urlencode({"client_id": provider.oidc_client_id, "post_logout_redirect_uri": back})
+            return HttpResponseRedirect(f"{end_session}?{query}")
+        return response
+
+
+app_name = "federation"
+urlpatterns = [
+    path("<uuid:org_id>/login/", start, name="start"),
+    path("<uuid:org_id>/saml/metadata/", saml_metadata, name="saml-metadata"),
+    path("<uuid:org_id>/saml/acs/", saml_acs, name="saml-acs"),
+    path("<uuid:org_id>/saml/sls/", saml_sls, name="saml-sls"),
+    path("<uuid:org_id>/oidc/callback/", oidc_callback, name="oidc-callback"),
+]

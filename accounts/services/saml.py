@@ -57,6 +57,7 @@ def settings_for(provider: IdentityProvider, request) -> dict:
             "wantNameId": True, "wantNameIdEncrypted": False, "wantXMLValidation": True,
             "rejectDeprecatedAlgorithm": True, "requestedAuthnContext": False,
             "rejectUnsolicitedResponsesWithInResponseTo": True,
+            "allowSingleLabelDomains": True,  # intranet host names of self-hosted sites
             "signatureAlgorithm": C.RSA_SHA256, "digestAlgorithm": C.SHA256,
             "metadataValidUntil": None, "metadataCacheDuration": None,
         },

@@ -288,7 +288,10 @@ class IdentityProvider:
     @property
     def metadata_xml(self) -> str:
         with self.lock:
-            return entity_descriptor(self.config).to_string().decode()
+            descriptor = entity_descriptor(self.config)
+        # advertise what our SPs do; the check itself is per SP (see parse_authn_request)
+        descriptor.idpsso_descriptor.want_authn_requests_signed = "true"
+        return descriptor.to_string().decode()
 
     # service providers
     def trust(self, sp_metadata_xml: str | bytes) -> list[str]:
@@ -473,7 +476,7 @@ class IdentityProvider:
         """URL sending an IdP-initiated, redirect-signed LogoutRequest for name_id to the SP's SLS."""
         destination = self.sls_url(sp_entity_id)
         with self.lock:
-            request = self.server.create_logout_request(
+            _request_id, request = self.server.create_logout_request(
                 destination, sp_entity_id, name_id=NameID(format=NAMEID_FORMAT_EMAILADDRESS, text=name_id),
                 sign=False, expire=in_a_while(minutes=5))
             http = self.server.apply_binding(BINDING_HTTP_REDIRECT, str(request), destination, relay_state,

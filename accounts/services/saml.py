@@ -26,6 +26,8 @@ ALLOWED_TRANSFORMS = {"http://www.w3.org/2000/09/xmldsig#enveloped-signature",
                       "http://www.w3.org/2001/10/xml-exc-c14n#"}
 NS = {"samlp": C.NS_SAMLP, "saml": C.NS_SAML, "ds": C.NS_DS}
 ASSERTION_LIFETIME = datetime.timedelta(minutes=10)  # kept for replay checks when the assertion names no end
+MAX_AGE = datetime.timedelta(minutes=10)   # an assertion issued longer ago is stale, whatever its conditions say
+CLOCK_SKEW = datetime.timedelta(minutes=3)
 
 
 def sp_urls(provider: IdentityProvider, request) -> dict:
@@ -124,7 +126,21 @@ def parse_response(provider: IdentityProvider, encoded: str) -> etree._Element:
     signed = {ref.get("URI") for ref in assertion.xpath("ds:Signature/ds:SignedInfo/ds:Reference", namespaces=NS)}
     if signed != {"#" + (assertion.get("ID") or "")}:
         raise refuse(provider, "the assertion is not signed by its own enveloped signature")
+    _check_issue_instant(provider, assertion.get("IssueInstant"))
     return root
+
+
+def _check_issue_instant(provider, value: str | None) -> None:
+    """python3-saml checks Conditions and SubjectConfirmationData times but not IssueInstant: bound the age."""
+    try:
+        issued = datetime.datetime.fromisoformat((value or "").replace("Z", "+00:00"))
+    except ValueError:
+        raise refuse(provider, f"assertion IssueInstant {value!r} unreadable") from None
+    if issued.tzinfo is None:
+        issued = issued.replace(tzinfo=datetime.UTC)
+    now = datetime.datetime.now(datetime.UTC)
+    if issued > now + CLOCK_SKEW or issued < now - MAX_AGE - CLOCK_SKEW:
+        raise refuse(provider, f"assertion issued at {value}, outside the accepted window")
 
 
 def in_response_to(root) -> str | None:

@@ -12,7 +12,9 @@ from django.urls import reverse
 
 from accounts.choices import FederationProtocol, PinGeneration, SamlSetup
 from accounts.models import Badge, FederatedIdentity, FederationDomain, IdentityProvider, User
-from accounts.services import federation, groups as group_services, identity_providers as providers
+from accounts.services import federation
+from accounts.services import groups as group_services
+from accounts.services import identity_providers as providers
 from accounts.services import printer_login as pins
 from accounts.services import roles as role_services
 from accounts.services.federation import FederationRefused, Identity

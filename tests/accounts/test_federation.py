@@ -358,3 +358,16 @@ def test_configure_page_shows_errors_on_the_fields(client, acme, org_admin):
     assert response.status_code == 400
     assert "This field is required." in response.content.decode()
     assert not IdentityProvider.objects.exists()
+
+
+def test_operator_command_disables_a_provider_that_locks_people_out(acme):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _saml_provider(acme)
+    out = StringIO()
+    call_command("federation", "--org", "Acme", "--disable", stdout=out)
+    assert "disabled" in out.getvalue()
+    acme.refresh_from_db()
+    assert not acme.federation_enabled

@@ -34,6 +34,7 @@ import json
 import os
 import select
 import shutil
+import signal
 import socket
 import socketserver
 import subprocess
@@ -41,6 +42,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
@@ -549,6 +551,7 @@ class IdpApp:
             status, headers, body = "400 Bad Request", [("Content-Type", "text/plain; charset=utf-8")], \
                 f"{exc}\n".encode()
         except Exception as exc:  # a test peer: say what broke instead of a bare 500
+            traceback.print_exc()  # into the log file
             status, headers, body = "500 Internal Server Error", [("Content-Type", "text/plain; charset=utf-8")], \
                 f"{type(exc).__name__}: {exc}\n".encode()
         start_response(status, headers + [("Content-Length", str(len(body))), ("Cache-Control", "no-store")])
@@ -580,7 +583,7 @@ class IdpApp:
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("http", "https") or not is_loopback(parts.hostname or ""):
             raise SamlPeerError(f"only loopback metadata URLs are fetched, not {url!r}")
-        with urllib.request.urlopen(url, timeout=15) as resp:  # noqa: S310 (loopback checked above)
+        with urllib.request.urlopen(url, timeout=15) as resp:  # loopback checked above
             self.idp.trust(resp.read())
         return "204 No Content", [], b""
 
@@ -660,7 +663,7 @@ def is_loopback(host: str) -> bool:
 class QuietHandler(WSGIRequestHandler):
     """Request log lines go to stderr (the test log file), never stdout (only READY goes there)."""
 
-    def log_message(self, format, *args):  # noqa: A002 (stdlib signature)
+    def log_message(self, format, *args):
         sys.stderr.write(f"{self.address_string()} - {format % args}\n")
 
 
@@ -696,6 +699,8 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="saml-idp-") as tmp:
         idp = IdentityProvider(base_url, args.key_dir or Path(tmp), sign_response=args.sign_response)
         httpd.set_app(IdpApp(idp, args.users))
+        # SIGTERM (IdpProcess.stop) unwinds like Ctrl-C, so the temporary key directory is removed
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         print(f"READY {base_url}", flush=True)
         try:
             httpd.serve_forever()
@@ -730,7 +735,7 @@ class IdpProcess:
                "--key-dir", str(self.key_dir)]
         if self.sign_response:
             cmd.append("--sign-response")
-        self._log = open(self.log_path, "ab")  # noqa: SIM115 (closed in __exit__)
+        self._log = open(self.log_path, "ab")  # closed in stop()
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=self._log,
                                      stdin=subprocess.DEVNULL, env=env)
@@ -809,7 +814,7 @@ class IdpProcess:
         req = urllib.request.Request(f"{self.base_url}{path}", data=body, method="POST",
                                      headers={"Content-Type": content_type})
         try:
-            with urllib.request.urlopen(req, timeout=20) as resp:  # noqa: S310 (our loopback peer)
+            with urllib.request.urlopen(req, timeout=20) as resp:
                 resp.read()
         except urllib.error.HTTPError as exc:
             raise RuntimeError(f"{path}: {exc.code} {exc.read().decode(errors='replace')}") from None

@@ -286,7 +286,7 @@ def test_trust_url_fetches_sp_metadata_from_loopback(idp_server, tmp_path):
     metadata = sp.metadata().encode()
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (stdlib name)
+        def do_GET(self):
             self.send_response(200)
             self.send_header("Content-Type", "application/xml")
             self.send_header("Content-Length", str(len(metadata)))
@@ -304,10 +304,20 @@ def test_trust_url_fetches_sp_metadata_from_loopback(idp_server, tmp_path):
         idp_server.trust_url(f"http://127.0.0.1:{server.server_address[1]}/metadata/")
         assert fetch("GET", sp.auth("/login/").login())[0] == 200
         with pytest.raises(RuntimeError, match="loopback"):
-            idp_server.trust_url("http://192.0.2.1/metadata/")  # refused before any connection
+            idp_server.trust_url("file:///etc/hostname")
+        assert not saml_idp.is_loopback("192.0.2.1") and saml_idp.is_loopback("::1")
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_trusting_again_replaces_the_sp_metadata(tmp_path):
+    idp = TestIdP(tmp_path / "idp")
+    first = Sp(idp.idp_settings(), tmp_path / "sp-1")
+    second = Sp(idp.idp_settings(), tmp_path / "sp-2", org=first.org)  # same SP, new key pair
+    assert idp.trust(first.metadata()) == idp.trust(second.metadata()) == [first.entity_id]
+    certs = [cert for _name, cert in idp.idp.server.metadata.certs(first.entity_id, "any", "signing")]
+    assert certs and all(cert in second.settings["sp"]["x509cert"].replace("\n", "") for cert in certs)
 
 
 def signing_sp_idp_settings(idp) -> dict:
@@ -451,7 +461,7 @@ def test_comment_in_name_id_keeps_the_signature_and_python3_saml_reads_the_full_
 def test_python3_saml_alone_accepts_an_old_issue_instant(test_idp, sp):
     """No IssueInstant age check: only Conditions/SubjectConfirmationData times are checked, so the SP must
     bound assertion age itself and remember assertion IDs against replay."""
-    b64 = victim_response(test_idp, sp, issue_instant=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=3))
+    b64 = victim_response(test_idp, sp, issue_instant=dt.datetime.now(dt.UTC) - dt.timedelta(days=3))
     assert 'IssueInstant="' in to_xml(b64)
     assert sp.check(b64)[0]
 

@@ -74,7 +74,7 @@ def sp_metadata(provider: IdentityProvider, request) -> str:
 
 def _request_data(request) -> dict:
     return {"https": "on" if request.is_secure() else "off", "http_host": request.get_host(),
-            "server_port": request.get_port(), "script_name": request.path,
+            "script_name": request.path,
             "get_data": request.GET.copy(), "post_data": request.POST.copy(),
             # python3-saml re-encodes GET parameters to check redirect signatures: keep the sender's encoding
             "query_string": request.META.get("QUERY_STRING", "")}

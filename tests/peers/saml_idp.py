@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import datetime as dt
 import html
 import ipaddress
@@ -696,8 +697,9 @@ def main(argv: list[str] | None = None) -> None:
     port = httpd.server_address[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
     base_url = f"http://{host}:{port}"
-    with tempfile.TemporaryDirectory(prefix="saml-idp-") as tmp:
-        idp = IdentityProvider(base_url, args.key_dir or Path(tmp), sign_response=args.sign_response)
+    with contextlib.ExitStack() as stack:
+        key_dir = args.key_dir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="saml-idp-")))
+        idp = IdentityProvider(base_url, key_dir, sign_response=args.sign_response)
         httpd.set_app(IdpApp(idp, args.users))
         # SIGTERM (IdpProcess.stop) unwinds like Ctrl-C, so the temporary key directory is removed
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

@@ -373,7 +373,9 @@ def refused(sp, b64, *reasons):
 
 
 def test_stripped_signature_is_refused(test_idp, sp):
-    refused(sp, strip_signature(victim_response(test_idp, sp)), "not signed", "No Signature")
+    stripped = strip_signature(victim_response(test_idp, sp))
+    refused(sp, stripped, "not signed", "No Signature")
+    assert sp.check(test_idp.sign_assertion(stripped))[0]  # a fresh signature from the IdP key makes it whole
 
 
 def test_wrong_audience_is_refused(test_idp, sp):

@@ -9,6 +9,7 @@ import logging
 from urllib.parse import urlencode
 
 import jwt
+import requests
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.urls import reverse
@@ -56,6 +57,18 @@ class ProviderBackend(OIDCAuthenticationBackend):
         if args:
             return args[0]
         raise AttributeError(attr)
+
+    def retrieve_matching_jwk(self, token):
+        """The library matches keys by `kid`; a provider publishing a single signing key may leave `kid` out
+        (OIDC Core 10.1), and then that one key is the key."""
+        if "kid" in jwt.get_unverified_header(token):
+            return super().retrieve_matching_jwk(token)
+        response = requests.get(self.OIDC_OP_JWKS_ENDPOINT, timeout=settings.FEDERATION_HTTP_TIMEOUT)
+        response.raise_for_status()
+        keys = [k for k in response.json().get("keys", []) if k.get("use", "sig") == "sig"]
+        if len(keys) != 1:
+            raise SuspiciousOperation("ID token without kid, and the JWKS holds more than one signing key")
+        return jwt.PyJWK(keys[0])
 
     def _verify_jws(self, payload, key):
         """The signature with the JWKS key, and the claims that bind the token to this provider and client."""

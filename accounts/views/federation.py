@@ -194,11 +194,16 @@ def _test_result(request, provider, identity, pending):
     except FederationRefused as error:
         outcome, ok = f"{error.message} ({error.reason})", False
     token = secrets.token_urlsafe(16)
+    pin_claim = provider.claim("pin").lower()
+    claims = {k: ("••••" if k.lower().rsplit("/", 1)[-1] == pin_claim else v)  # a PIN is not shown, only seen
+              for k, v in identity.claims.items() if k not in ("nonce", "at_hash", "c_hash")}
+    profile = federation.profile_from_claims(provider, identity.claims)
+    if "pin" in profile:
+        profile["pin"] = "•" * len(profile["pin"])
     cache.set(f"federation-test:{token}", {
         "org": str(provider.organization_id), "user": pending.get("user"), "ok": ok, "outcome": outcome,
-        "issuer": identity.issuer, "subject": identity.subject,
-        "claims": {k: v for k, v in identity.claims.items() if k not in ("nonce", "at_hash", "c_hash")},
-        "profile": federation.profile_from_claims(provider, identity.claims)}, RESULT_SECONDS)
+        "issuer": identity.issuer, "subject": identity.subject, "claims": claims, "profile": profile},
+        RESULT_SECONDS)
     return redirect(reverse("accounts:auth-provider", args=[provider.organization_id]) + f"?result={token}")
 
 

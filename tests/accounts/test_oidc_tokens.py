@@ -259,3 +259,16 @@ def test_a_token_from_a_callback_started_for_another_organization_is_refused(key
     with pytest.raises(FederationRefused, match="another organization"):
         oidc.process_callback(other, callback(other, session, state=params["state"], code="c0de"))
     assert op.token_requests == []
+
+
+def test_a_token_without_kid_is_refused_when_the_jwks_holds_several_keys(keys, provider):
+    token = jwt.encode(claims("n-1"), keys.rsa, algorithm="RS256")  # no kid header
+    with pytest.raises(SuspiciousOperation, match="more than one signing key"):
+        oidc.ProviderBackend(provider).identity_from_token(token, nonce="n-1")
+
+
+def test_a_token_without_kid_uses_the_single_published_key(keys, provider, op, monkeypatch):
+    single = {"keys": keys.jwks()["keys"][:1]}
+    monkeypatch.setattr(type(keys), "jwks", lambda self: single)
+    token = jwt.encode(claims("n-1"), keys.rsa, algorithm="RS256")
+    assert oidc.ProviderBackend(provider).identity_from_token(token, nonce="n-1").subject == "subject-1"

@@ -119,6 +119,8 @@ def saml_acs(request, org_id):
     try:
         root = saml.parse_response(provider, request.POST.get("SAMLResponse", ""))
         request_id = saml.in_response_to(root)
+        if request_id and BINDING_COOKIE not in request.COOKIES and not request.POST.get("rebound"):
+            return _rebound(request)
         if request_id:
             pending = cache.get(f"saml-request:{request_id}")
             if not pending or pending["org"] != str(provider.organization_id):
@@ -136,6 +138,15 @@ def saml_acs(request, org_id):
         return _finish(request, provider, identity, pending, slo)
     except FederationRefused as error:
         return refused(request, error)
+
+
+def _rebound(request):
+    """The provider's POST is cross-site: browsers hold back SameSite=Lax cookies (plain http, where
+    SameSite=None is refused) or all third-party cookies. Post the same form again from our own page, a
+    same-site request that carries the binding cookie; `rebound` stops a second round."""
+    return render(request, "registration/saml_rebound.html", {
+        "action": request.path, "saml_response": request.POST.get("SAMLResponse", ""),
+        "relay_state": request.POST.get("RelayState", "")})
 
 
 @require_GET

@@ -88,3 +88,6 @@
     reload(el).finally(function () { schedule(el); });
   });
 })();
+
+// Forms that go on by themselves (the SAML response posted again from our own page), with a button without JS.
+document.querySelectorAll("form[data-autosubmit]").forEach(function (form) { form.submit(); });

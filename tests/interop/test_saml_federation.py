@@ -373,7 +373,8 @@ class Crafter:
 
 @pytest.fixture(scope="module")
 def test_idp(tmp_path_factory):
-    return TestIdP(tmp_path_factory.mktemp("test-idp"))
+    # nothing listens there: our SP only redirects browsers to its SSO URL, which these tests do not follow
+    return TestIdP(tmp_path_factory.mktemp("test-idp"), base_url="http://127.0.0.1:9997")
 
 
 @pytest.fixture(scope="module")
@@ -506,6 +507,32 @@ def test_a_response_for_one_organization_is_refused_at_another(live_server, acme
     assert_refused(crafter.post(browser, saml_response, org=globex), caplog, "is not a pending request")
     # unsolicited (globex accepts those): audience and destination are acme's
     caplog.clear()
-    assert_refused(crafter.post(browser, crafter.response(None), org=globex), caplog, "invalid response")
+    assert_refused(crafter.post(browser, crafter.response(None), org=globex), caplog, "was received at")
+    # ...and one addressed to globex's ACS but meant for acme's SP (Audience) is refused too
+    meant_for_acme = test_idp.response(sp_entity_id=sp_entity_id(live_server.url, acme),
+                                       acs_url=acs_url(live_server.url, globex), name_id="victim@acme.test",
+                                       attributes={"email": ["victim@acme.test"]})
+    assert_refused(crafter.post(browser, meant_for_acme, org=globex), caplog, "is not a valid audience")
     assert_nobody_signed_in(browser, live_server.url, victim)
     assert not User.objects.filter(organization=globex).exclude(email__endswith="@globex.test").exists()
+
+
+def test_a_post_without_the_binding_cookie_is_posted_again_from_our_own_page(live_server, crafter, victim,
+                                                                             browser, caplog):
+    """Browsers hold back Lax cookies on the provider's cross-site POST (plain http): the ACS answers a form
+    that posts the same response again from our origin, which carries the cookie; only once."""
+    saml_response = crafter.response(crafter.start(browser))
+    cookie = next(c for c in browser.cookies if c.name == "lexcloud_federation")
+    browser.cookies.clear(cookie.domain, cookie.path, cookie.name)
+    first = crafter.post(browser, saml_response)
+    assert first.status_code == 200 and 'data-testid="saml-rebound"' in first.text
+    assert 'name="rebound" value="1"' in first.text and not signed_in(browser, live_server.url)
+    # the second round without the cookie is refused, not bounced again
+    caplog.set_level(logging.INFO, logger="lexcloud.federation")
+    again = browser.post(acs_url(live_server.url, crafter.org), data={"SAMLResponse": saml_response, "rebound": "1"},
+                         allow_redirects=False, timeout=10)
+    assert_refused(again, caplog, "response delivered to another browser than the request's")
+    browser.cookies.set_cookie(cookie)
+    done = browser.post(acs_url(live_server.url, crafter.org), data={"SAMLResponse": saml_response, "rebound": "1"},
+                        allow_redirects=False, timeout=10)
+    assert done.status_code == 302 and signed_in(browser, live_server.url)

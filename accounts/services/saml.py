@@ -188,16 +188,29 @@ def logout_redirect(provider: IdentityProvider, request, slo: dict, return_to: s
     return url, auth.get_last_request_id()
 
 
-def process_logout(provider: IdentityProvider, request, *, request_id: str | None, end_session) -> str | None:
-    """Handle what arrives at the SLS: a LogoutResponse to our request, or the provider's LogoutRequest
-    (then `end_session()` signs the browser out). Messages must be signed. Returns a URL to send the
-    browser to (the provider's LogoutResponse), or None."""
-    if "SAMLRequest" not in request.GET and "SAMLResponse" not in request.GET:
+def process_logout(provider: IdentityProvider, request, *, pending_logout, session_name_id: str | None,
+                   end_session) -> str | None:
+    """Handle what arrives at the SLS. Messages must be signed.
+
+    - a LogoutResponse: it must answer a LogoutRequest we sent (`pending_logout(id)` takes it, once);
+    - the provider's LogoutRequest: the browser is signed out (`end_session()`) only when the request names the
+      Name ID this browser signed in with. Returns the URL of our LogoutResponse to the provider."""
+    is_request = "SAMLRequest" in request.GET
+    if not is_request and "SAMLResponse" not in request.GET:
         raise refuse(provider, "logout without SAMLRequest or SAMLResponse")
     if not request.GET.get("Signature"):
         raise refuse(provider, "unsigned logout message")
-    if "SAMLRequest" in request.GET:
-        _check_logout_request_size(provider, request.GET["SAMLRequest"])
+    message = _inflate(provider, request.GET["SAMLRequest" if is_request else "SAMLResponse"])
+    request_id = None
+    if is_request:
+        name_ids = message.xpath("//saml:NameID", namespaces=NS)
+        named = "".join(name_ids[0].itertext()).strip() if name_ids else ""
+        if not session_name_id or named != session_name_id:
+            end_session = _keep_session  # another user's (or no) session in this browser: nothing to end
+    else:
+        request_id = message.get("InResponseTo") or ""
+        if not pending_logout(request_id):
+            raise refuse(provider, f"LogoutResponse to {request_id!r}, not a logout we started")
     auth = _auth(provider, request)
     try:
         url = auth.process_slo(request_id=request_id, delete_session_cb=end_session, keep_local_session=False)
@@ -208,12 +221,22 @@ def process_logout(provider: IdentityProvider, request, *, request_id: str | Non
     return url
 
 
-def _check_logout_request_size(provider, encoded: str) -> None:
+def _keep_session() -> None:
+    pass
+
+
+def _inflate(provider, encoded: str):
+    """A redirect-binding message: base64 of raw deflate, bounded before and after inflating."""
     if len(encoded) > MAX_MESSAGE:
-        raise refuse(provider, "oversized logout request")
+        raise refuse(provider, "oversized logout message")
     try:
         inflated = zlib.decompressobj(-15).decompress(base64.b64decode(encoded), MAX_MESSAGE)
     except (binascii.Error, zlib.error, ValueError):
-        raise refuse(provider, "logout request is not deflated base64") from None
+        raise refuse(provider, "logout message is not deflated base64") from None
     if len(inflated) >= MAX_MESSAGE:
-        raise refuse(provider, "oversized logout request")
+        raise refuse(provider, "oversized logout message")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        return etree.fromstring(inflated, parser)
+    except etree.XMLSyntaxError:
+        raise refuse(provider, "logout message is not XML") from None

@@ -156,12 +156,19 @@ def saml_sls(request, org_id):
     if provider.protocol != FederationProtocol.SAML:
         raise Http404("No SAML provider.")
 
-    def end_session():
-        if (request.session.get(SESSION_KEY) or {}).get("org") == str(provider.organization_id):
-            logout(request)
+    federated = request.session.get(SESSION_KEY) or {}
+    ours = federated.get("org") == str(provider.organization_id)
+
+    def pending_logout(request_id: str) -> bool:
+        key = f"saml-logout:{request_id}"
+        found = cache.get(key) == str(provider.organization_id)
+        cache.delete(key)
+        return found
 
     try:
-        url = saml.process_logout(provider, request, request_id=None, end_session=end_session)
+        url = saml.process_logout(provider, request, pending_logout=pending_logout,
+                                  session_name_id=(federated.get("slo") or {}).get("name_id") if ours else None,
+                                  end_session=lambda: logout(request))
     except FederationRefused as error:
         return refused(request, error, status=400)
     return HttpResponseRedirect(url or reverse("login") + "?signed_out=1")
@@ -267,7 +274,10 @@ class SignOutView(auth_views.LogoutView):
         back = request.build_absolute_uri(reverse("login") + "?signed_out=1")
         if provider.protocol == FederationProtocol.SAML and federated.get("slo"):
             found = saml.logout_redirect(provider, request, federated["slo"], return_to=back)
-            return HttpResponseRedirect(found[0]) if found else response
+            if not found:
+                return response
+            cache.set(f"saml-logout:{found[1]}", str(provider.organization_id), PENDING_SECONDS)
+            return HttpResponseRedirect(found[0])
         end_session = provider.oidc_metadata.get("end_session_endpoint")
         if provider.protocol == FederationProtocol.OIDC and end_session:
             query = urlencode({"client_id": provider.oidc_client_id, "post_logout_redirect_uri": back})

@@ -289,6 +289,9 @@ def test_sp_initiated_single_logout(live_server, acme, idp, browser):
     page = browser.get(urljoin(live_server.url, back.headers["Location"]), timeout=10)
     assert "You are signed out." in page.text
     assert not signed_in(browser, live_server.url)
+    # the LogoutResponse answered our request once: delivered again, it is refused
+    again = browser.get(sls, allow_redirects=False, timeout=10)
+    assert again.status_code == 400 and REFUSED in again.text
 
 
 def test_idp_initiated_single_logout_and_an_unsigned_logout_request(live_server, acme, idp, browser, caplog):
@@ -308,6 +311,13 @@ def test_idp_initiated_single_logout_and_an_unsigned_logout_request(live_server,
                            allow_redirects=False, timeout=10)
     assert response.status_code == 400 and REFUSED in response.text
     assert any("reason=unsigned logout message" in m for m in refusals(caplog))
+    assert signed_in(browser, live_server.url)
+
+    # a signed LogoutRequest for another user's Name ID is answered but ends nobody's session here
+    other = browser.get(idp.slo_start_url(sp_entity_id(live_server.url, acme), "someone.else@acme.test"),
+                        allow_redirects=False, timeout=10)
+    response = browser.get(other.headers["Location"], allow_redirects=False, timeout=10)
+    assert response.status_code == 302 and response.headers["Location"].startswith(f"{idp.slo_url}?")
     assert signed_in(browser, live_server.url)
 
     # signed: our SLS ends the session and answers the IdP with a LogoutResponse

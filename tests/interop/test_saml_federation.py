@@ -482,8 +482,12 @@ def test_a_response_is_used_once(live_server, acme, crafter, victim, make_browse
     assert crafter.post(browser, saml_response).status_code == 302
     assert signed_in(browser, live_server.url)
     # the same POST again (from the browser that completed it, or one that captured it): the request is answered
-    for replay_from in (browser, attacker):
-        assert_refused(crafter.post(replay_from, saml_response), caplog, "is not a pending request")
+    assert_refused(crafter.post(browser, saml_response), caplog, "is not a pending request")
+    # a browser without the binding cookie is first asked to post again from our page: then refused the same
+    assert 'data-testid="saml-rebound"' in crafter.post(attacker, saml_response).text
+    replay = attacker.post(acs_url(live_server.url, acme), data={"SAMLResponse": saml_response, "rebound": "1"},
+                           allow_redirects=False, timeout=10)
+    assert_refused(replay, caplog, "is not a pending request")
     assert not signed_in(attacker, live_server.url)
 
     # unsolicited responses have no request to consume: the assertion ID is remembered instead

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ..access import effective_permissions
 from ..choices import FederationProtocol
+from ..forms.federation import CLAIM_LABELS
 from ..models import IdentityProvider
 from ..roles import Perm
 from ..services import federation, oidc, saml
@@ -213,16 +214,21 @@ def _test_result(request, provider, identity, pending):
         outcome, ok = f"{error.message} ({error.reason})", False
     token = secrets.token_urlsafe(16)
     pin_claim = provider.claim("pin").lower()
-    claims = {k: ("••••" if k.lower().rsplit("/", 1)[-1] == pin_claim else v)  # a PIN is not shown, only seen
+    claims = {k: ("••••" if k.lower().rsplit("/", 1)[-1] == pin_claim else _shown(v))  # a PIN is not shown
               for k, v in identity.claims.items() if k not in ("nonce", "at_hash", "c_hash")}
     profile = federation.profile_from_claims(provider, identity.claims)
     if "pin" in profile:
         profile["pin"] = "•" * len(profile["pin"])
+    profile = [(name, CLAIM_LABELS[name], _shown(value)) for name, value in profile.items()]
     cache.set(f"federation-test:{token}", {
         "org": str(provider.organization_id), "user": pending.get("user"), "ok": ok, "outcome": outcome,
         "issuer": identity.issuer, "subject": identity.subject, "claims": claims, "profile": profile},
         RESULT_SECONDS)
     return redirect(reverse("accounts:auth-provider", args=[provider.organization_id]) + f"?result={token}")
+
+
+def _shown(value) -> str:
+    return ", ".join(str(v) for v in value) if isinstance(value, list | tuple) else str(value)
 
 
 def test_result(token: str, org_id, user) -> dict | None:

@@ -29,3 +29,11 @@ def purge_printer_login_records():
     from .services.retention import purge_printer_login_records as run
 
     return run()
+
+
+@shared_task
+def refresh_saml_metadata():
+    """Daily: SAML providers configured by metadata URL pick up a rotated certificate (identity_providers)."""
+    from .services.identity_providers import refresh_saml_metadata as run
+
+    return run()

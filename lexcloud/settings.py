@@ -125,6 +125,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "purge-deleted-organizations": {"task": "accounts.tasks.finish_pending_deletions", "schedule": 300.0},
     "purge-printer-login-records": {"task": "accounts.tasks.purge_printer_login_records", "schedule": 86400.0},
+    "refresh-saml-metadata": {"task": "accounts.tasks.refresh_saml_metadata", "schedule": 86400.0},
 }
 AUTH_AUDIT_RETENTION_DAYS = env.int("AUTH_AUDIT_RETENTION_DAYS", default=90)  # device authentication audit
 

@@ -279,6 +279,30 @@ def remove(org: Organization, *, by: User | None = None) -> None:
     org.federation_enabled = False
 
 
+def refresh_saml_metadata() -> dict[str, int]:
+    """Daily: re-read the metadata of providers configured "With Metadata URL", so that a provider's new
+    signing certificate or URLs are taken without a re-save. A provider whose metadata cannot be read keeps
+    what it had (logged)."""
+    counts = {"refreshed": 0, "failed": 0}
+    for provider in IdentityProvider.objects.filter(protocol=FederationProtocol.SAML, saml_setup=SamlSetup.METADATA_URL
+                                                    ).exclude(saml_metadata_url=""):
+        try:
+            values = fetch_saml_metadata(provider.saml_metadata_url)
+        except ValidationError as error:
+            log.warning("federation: metadata of org=%s not refreshed: %s", provider.organization_id, error.messages)
+            counts["failed"] += 1
+            continue
+        changed = [name for name, value in values.items() if getattr(provider, name) != value]
+        if changed:
+            for name in changed:
+                setattr(provider, name, values[name])
+            provider.updated_at = timezone.now()
+            provider.save(update_fields=[*changed, "updated_at"])
+            log.info("federation: metadata of org=%s refreshed (%s)", provider.organization_id, ", ".join(changed))
+        counts["refreshed"] += 1
+    return counts
+
+
 def _mail_status(user: User, provider: IdentityProvider) -> None:
     """"Once the authentication configuration is complete, you will receive an e-mail about the
     configuration status" (2025 edition)."""

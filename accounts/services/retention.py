@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..models import AuthAttempt, BadgeRegistration, LoginCode
-from . import badges
+from . import badges, federation
 
 
 def purge_printer_login_records(now=None) -> dict[str, int]:
@@ -18,4 +18,5 @@ def purge_printer_login_records(now=None) -> dict[str, int]:
         "badge_registrations": BadgeRegistration.objects.filter(
             Q(used_at__isnull=False) | Q(expires_at__lte=now)).delete()[0],
         "auth_attempts": AuthAttempt.objects.filter(created_at__lt=audit_cutoff).delete()[0],
+        "used_assertions": federation.purge_used_assertions(),
     }

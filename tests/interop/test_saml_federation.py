@@ -550,3 +550,19 @@ def test_a_post_without_the_binding_cookie_is_posted_again_from_our_own_page(liv
     done = browser.post(acs_url(live_server.url, crafter.org), data={"SAMLResponse": saml_response, "rebound": "1"},
                         allow_redirects=False, timeout=10)
     assert done.status_code == 302 and signed_in(browser, live_server.url)
+
+
+def test_daily_refresh_takes_a_rotated_certificate_from_the_metadata(live_server, acme, globex, idp, caplog):
+    from accounts.services.retention import purge_printer_login_records
+
+    provider = configure(acme, idp, live_server.url)
+    stale, _key = identity_providers.make_sp_key_pair(acme)
+    IdentityProvider.objects.filter(pk=provider.pk).update(saml_idp_certificate=stale)
+    broken = configure(globex, idp, live_server.url, domains=("globex.test",))
+    IdentityProvider.objects.filter(pk=broken.pk).update(saml_metadata_url="http://127.0.0.1:9/metadata")
+    caplog.set_level(logging.INFO, logger="lexcloud.federation")
+    assert identity_providers.refresh_saml_metadata() == {"refreshed": 1, "failed": 1}
+    assert IdentityProvider.objects.get(pk=provider.pk).saml_idp_certificate.strip() == idp.cert_pem.strip()
+    assert IdentityProvider.objects.get(pk=broken.pk).saml_idp_certificate  # kept what it had
+    assert "not refreshed" in caplog.text
+    assert "used_assertions" in purge_printer_login_records()

@@ -270,10 +270,12 @@ def test_domains_must_be_domain_names_and_belong_to_one_organization(acme, globe
 
 
 def test_http_urls_only_for_loopback_when_allowed(settings):
+    """check_url only reads the URL (nothing is fetched); the non-loopback host is a reserved .test name."""
     settings.FEDERATION_ALLOW_HTTP_LOOPBACK = True
     assert providers.check_url("http://127.0.0.1:9000/x", "f")
+    assert providers.check_url("http://[::1]:9000/x", "f")
     with pytest.raises(ValidationError):
-        providers.check_url("http://10.0.0.1/x", "f")
+        providers.check_url("http://idp.example.test/x", "f")
     settings.FEDERATION_ALLOW_HTTP_LOOPBACK = False
     with pytest.raises(ValidationError):
         providers.check_url("http://127.0.0.1:9000/x", "f")

@@ -5,7 +5,6 @@ groups), linking existing users, refusals (with their logged reason), the passwo
 provider is enabled, the device API with the badge from the claims, Test federation, and the state checks."""
 import json
 import logging
-import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -15,13 +14,16 @@ import requests
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 
-from accounts.choices import ApplicationKind
 from accounts.models import Badge, FederatedIdentity, IdentityProvider, User
-from accounts.services import applications, identity_providers, printer_login
-from accounts.services import groups as group_services
-from accounts.services import roles as role_services
+from accounts.services import identity_providers, printer_login
 from accounts.services.users import delete_users
 from tests.conftest import PASSWORD, make_user
+from tests.interop.browsing import (
+    assert_on_dashboard,
+    badge_login,
+    post_login,
+    refusals,
+)
 from tests.peers.oidc_provider import sign_in_with_requests, start_op
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,15 +40,9 @@ STRANGER = {"password": "St-pass1!", "claims": {"sub": "st-0003", "email": "stra
 OUTSIDER = {"password": "Out-pass1!", "claims": {"sub": "out-0004", "email": "admin@globex.test",
                                                  "given_name": "Otto"}}
 USERS = {"new.person": NEW_PERSON, "known": KNOWN, "stranger": STRANGER, "outsider": OUTSIDER}
-CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 # --- fixtures --------------------------------------------------------------------------------------------------
-
-@pytest.fixture(autouse=True)
-def _loopback(settings):
-    settings.FEDERATION_ALLOW_HTTP_LOOPBACK = True
-
 
 @pytest.fixture
 def op(tmp_path, live_server, acme):
@@ -56,13 +52,6 @@ def op(tmp_path, live_server, acme):
     es256 = {**client, "client_id": f"{CLIENT_ID}-es", "id_token_signed_response_alg": "ES256"}
     with start_op(tmp_path, clients=[client, es256], users=USERS) as op:
         yield op
-
-
-@pytest.fixture
-def finance(acme):
-    group = group_services.create_group(acme, "Finance")
-    role_services.assign_group_roles(group, ["print_release_management_user"])
-    return group
 
 
 def configure(org, op, *, domains=("acme.test",), enabled=True, client_id=CLIENT_ID) -> IdentityProvider:
@@ -79,37 +68,7 @@ def provider(acme, op):
     return configure(acme, op)
 
 
-@pytest.fixture
-def make_browser():
-    sessions = []
-
-    def make():
-        session = requests.Session()
-        session.trust_env = False  # loopback only, never through a proxy from the environment
-        sessions.append(session)
-        return session
-
-    yield make
-    for session in sessions:
-        session.close()
-
-
-@pytest.fixture
-def browser(make_browser):
-    return make_browser()
-
-
 # --- the browser's steps ---------------------------------------------------------------------------------------
-
-def csrf_of(response) -> str:
-    return CSRF.search(response.text).group(1)
-
-
-def post_login(browser, base, **fields):
-    page = browser.get(f"{base}/accounts/login/", timeout=10)
-    return browser.post(f"{base}/accounts/login/", data={"csrfmiddlewaretoken": csrf_of(page), "next": "", **fields},
-                        allow_redirects=False, timeout=10)
-
 
 def email_first(browser, base, email, op) -> str:
     """Type the e-mail on the sign-in page; follow our redirects up to the provider's authorization URL."""
@@ -139,16 +98,6 @@ def at_op(browser, authorize_url, login) -> str:
 def sign_in(browser, base, op, email, login):
     """E-mail first, the provider, back: the final response (redirects followed)."""
     return browser.get(at_op(browser, email_first(browser, base, email, op), login), timeout=10)
-
-
-def assert_on_dashboard(response, name):
-    assert response.status_code == 200, response.text[:300]
-    assert urlsplit(response.url).path.startswith("/dashboard/"), response.url
-    assert name in response.text
-
-
-def refusals(caplog) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == "lexcloud.federation" and "refused" in r.getMessage()]
 
 
 # --- sign-in and provisioning ----------------------------------------------------------------------------------
@@ -264,17 +213,7 @@ def test_the_badge_from_the_claims_logs_in_at_a_printer(live_server, acme, op, p
     assert_on_dashboard(sign_in(browser, live_server.url, op, "new.person@acme.test", "new.person"), "Nora")
     user = User.objects.get(email="new.person@acme.test")
 
-    app, secret = applications.create_application(acme, "Lobby printer", kind=ApplicationKind.DEVICE)
-    with requests.Session() as printer:
-        printer.trust_env = False
-        token = printer.post(f"{live_server.url}/oauth/token", timeout=10, json={
-            "grant_type": "client_credentials", "client_id": app.client_id, "client_secret": secret})
-        assert token.status_code == 200, token.text
-        printer.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
-        response = printer.post(f"{live_server.url}/api/device/v1/authenticate", timeout=10,
-                                json={"method": "badge", "badge": "0badge77"})
-    assert response.status_code == 200, response.text
-    body = response.json()
+    body = badge_login(live_server.url, acme, "0badge77")
     assert body["user"]["id"] == user.pk and body["user"]["email"] == "new.person@acme.test"
     assert body["user"]["display_name"] == "Nora Person" and body["user"]["cost_center"] == "CC-42"
     assert body["roles"] == ["print_release_management_user"]  # through the Finance group of the claims

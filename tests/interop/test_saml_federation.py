@@ -9,23 +9,28 @@ with a 403 page, a logged reason and nobody signed in."""
 import base64
 import datetime as dt
 import logging
-import re
 import secrets
 import zlib
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
 
 import pytest
-import requests
 from lxml import etree
 
-from accounts.choices import ApplicationKind
 from accounts.models import Badge, FederatedIdentity, IdentityProvider, User
-from accounts.services import applications, identity_providers, printer_login
-from accounts.services import groups as group_services
-from accounts.services import roles as role_services
+from accounts.services import identity_providers, printer_login
 from accounts.services.saml import MAX_MESSAGE
 from tests.conftest import PASSWORD, make_user
+from tests.interop.browsing import (
+    REFUSED,
+    assert_on_dashboard,
+    assert_refused,
+    badge_login,
+    csrf_of,
+    post_login,
+    refusals,
+    signed_in,
+)
 from tests.peers.saml_idp import start_idp
 from tests.peers.saml_tools import (
     TestIdP,
@@ -43,28 +48,14 @@ NEW_PERSON = {"password": "Np-pass1!", "name_id": "new.person@acme.test", "attri
     "email": ["new.person@acme.test"], "givenname": ["Nora"], "surname": ["Person"], "badge": ["0badge77"],
     "pin": ["4711"], "department": ["Accounting"], "costcenter": ["CC-42"], "groups": ["Finance"]}}
 USERS = {"new.person": NEW_PERSON}
-CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-REFUSED = 'data-testid="federation-refused"'
 
 
 # --- fixtures --------------------------------------------------------------------------------------------------
-
-@pytest.fixture(autouse=True)
-def _loopback(settings):
-    settings.FEDERATION_ALLOW_HTTP_LOOPBACK = True
-
 
 @pytest.fixture
 def idp(tmp_path, live_server):
     with start_idp(USERS, tmp_path) as idp:
         yield idp
-
-
-@pytest.fixture
-def finance(acme):
-    group = group_services.create_group(acme, "Finance")
-    role_services.assign_group_roles(group, ["print_release_management_user"])
-    return group
 
 
 def sp_entity_id(base, org) -> str:
@@ -91,26 +82,6 @@ def configure(org, idp, base, *, setup="metadata", domains=("acme.test",), enabl
     return provider
 
 
-@pytest.fixture
-def make_browser():
-    sessions = []
-
-    def make():
-        session = requests.Session()
-        session.trust_env = False  # loopback only, never through a proxy from the environment
-        sessions.append(session)
-        return session
-
-    yield make
-    for session in sessions:
-        session.close()
-
-
-@pytest.fixture
-def browser(make_browser):
-    return make_browser()
-
-
 # --- the browser's steps ---------------------------------------------------------------------------------------
 
 class Form(HTMLParser):
@@ -128,13 +99,6 @@ class Form(HTMLParser):
             self.action = attrs.get("action") or ""
         elif tag == "input" and attrs.get("name") and self.action is not None:
             self.fields.setdefault(attrs["name"], attrs.get("value") or "")
-
-
-def post_login(browser, base, **fields):
-    page = browser.get(f"{base}/accounts/login/", timeout=10)
-    token = CSRF.search(page.text).group(1)
-    return browser.post(f"{base}/accounts/login/", data={"csrfmiddlewaretoken": token, "next": "", **fields},
-                        allow_redirects=False, timeout=10)
 
 
 def email_first(browser, base, email, idp):
@@ -167,26 +131,6 @@ def sign_in(browser, base, idp, email="new.person@acme.test", login="new.person"
     return deliver(browser, at_idp(browser, email_first(browser, base, email, idp), login))
 
 
-def assert_on_dashboard(response, name):
-    assert response.status_code == 200, response.text[:300]
-    assert urlsplit(response.url).path.startswith("/dashboard/"), response.url
-    assert name in response.text
-
-
-def signed_in(browser, base) -> bool:
-    return browser.get(f"{base}/dashboard/", allow_redirects=False, timeout=10).status_code == 200
-
-
-def refusals(caplog) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == "lexcloud.federation" and "refused" in r.getMessage()]
-
-
-def assert_refused(response, caplog, reason):
-    assert response.status_code == 403, (response.status_code, response.text[:300])
-    assert REFUSED in response.text
-    assert any(reason in m.split("reason=", 1)[-1] for m in refusals(caplog)), refusals(caplog)
-
-
 # --- sign-in through the running IdP ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("setup", ["metadata", "manual"])
@@ -216,17 +160,7 @@ def test_the_badge_from_the_attributes_logs_in_at_a_printer(live_server, acme, i
     assert_on_dashboard(sign_in(browser, live_server.url, idp), "Nora Person")
     user = User.objects.get(email="new.person@acme.test")
 
-    app, secret = applications.create_application(acme, "Lobby printer", kind=ApplicationKind.DEVICE)
-    with requests.Session() as printer:
-        printer.trust_env = False
-        token = printer.post(f"{live_server.url}/oauth/token", timeout=10, json={
-            "grant_type": "client_credentials", "client_id": app.client_id, "client_secret": secret})
-        assert token.status_code == 200, token.text
-        printer.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
-        response = printer.post(f"{live_server.url}/api/device/v1/authenticate", timeout=10,
-                                json={"method": "badge", "badge": "0badge77"})
-    assert response.status_code == 200, response.text
-    body = response.json()
+    body = badge_login(live_server.url, acme, "0badge77")
     assert body["user"]["id"] == user.pk and body["user"]["email"] == "new.person@acme.test"
     assert body["roles"] == ["print_release_management_user"]  # through the Finance group of the attributes
 
@@ -273,7 +207,7 @@ def test_sp_initiated_single_logout(live_server, acme, idp, browser):
     dashboard = sign_in(browser, live_server.url, idp)
     assert_on_dashboard(dashboard, "Nora Person")
 
-    token = CSRF.search(dashboard.text).group(1)
+    token = csrf_of(dashboard)
     response = browser.post(f"{live_server.url}/accounts/logout/", data={"csrfmiddlewaretoken": token},
                             allow_redirects=False, timeout=10)
     assert response.status_code == 302 and response.headers["Location"].startswith(f"{idp.slo_url}?")

@@ -13,6 +13,7 @@ import pytest
 
 from accounts.models import FederatedIdentity, IdentityProvider, User
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import assert_test_federation_result, enable_provider, sign_in_federated
 from tests.peers.saml_idp import start_idp
 
 pytestmark = pytest.mark.e2e
@@ -85,38 +86,18 @@ def test_admin_configures_tests_and_enables_saml_then_a_user_signs_in(browser, b
     page.click("[data-testid=auth-provider-test]")
     sign_in_at_idp(page, idp, "new.person")
     page.wait_for_url(f"**/o/{acme.pk}/account/authentication-provider/?result=*")
-    assert page.locator("[data-testid=federation-test-result]").is_visible()
-    assert page.locator("[data-testid=federation-test-ok]").is_visible()
-    assert "Creates the user new.person@acme.test" in page.locator("[data-testid=federation-test-outcome]").inner_text()
-    assert page.locator("[data-testid=federation-test-given_name]").inner_text() == "Nora"
-    assert page.locator("[data-testid=federation-test-family_name]").inner_text() == "Person"
-    assert page.locator("[data-testid=federation-test-badge]").inner_text() == "0badge77"
-    assert page.locator("[data-testid=federation-test-cost_center]").inner_text() == "CC-42"
-    page.click("[data-testid=federation-test-result] summary")
-    assert "givenname" in page.locator("[data-testid=federation-test-claims]").inner_text()
+    claims = assert_test_federation_result(page, given_name="Nora", badge="0badge77", cost_center="CC-42")
+    assert "givenname" in claims
     page.screenshot(path=str(SHOTS / "auth_provider_saml.png"), full_page=True)
     assert not User.objects.filter(email="new.person@acme.test").exists()
 
     # Enable (confirmed in the dialog)
-    page.on("dialog", lambda dialog: dialog.accept())
-    page.click("[data-testid=auth-provider-enable]")
-    page.wait_for_selector("[data-testid=auth-provider-disable]")
-    assert page.locator("[data-testid=auth-provider-status]").inner_text().strip() == "Enabled"
+    enable_provider(page)
     provider.refresh_from_db()
     assert provider.enabled
 
     # a user of the domain, in another browser: e-mail first, the IdP's form, the dashboard
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=base)
-    context.set_default_timeout(10_000)
-    try:
-        user_page = context.new_page()
-        user_page.goto("/accounts/login/")
-        user_page.fill("#id_username", "new.person@acme.test")
-        user_page.click("[data-testid=login-next]")
-        sign_in_at_idp(user_page, idp, "new.person")
-        user_page.wait_for_url("**/dashboard/**")
-        assert "Nora Person" in user_page.locator("[data-testid=user-menu] summary").inner_text()
-    finally:
-        context.close()
+    name = sign_in_federated(browser, base, "new.person@acme.test", lambda p: sign_in_at_idp(p, idp, "new.person"))
+    assert "Nora Person" in name
     user = User.objects.get(email="new.person@acme.test")
     assert FederatedIdentity.objects.get(user=user).issuer == idp.entity_id

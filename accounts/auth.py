@@ -3,7 +3,7 @@ provider (accounts/views/federation.py signs the user in with FederatedBackend o
 is verified)."""
 from django.contrib.auth.backends import ModelBackend
 
-from .models import IdentityProvider, User
+from .models import User
 
 
 class EmailBackend(ModelBackend):
@@ -12,19 +12,16 @@ class EmailBackend(ModelBackend):
         if not email or password is None:
             return None
         try:
-            user = User.objects.get(email=email)
+            user = User.objects.select_related("organization__identity_provider").get(email=email)
         except User.DoesNotExist:
             User().set_password(password)  # same work as a real check: no timing oracle for unknown e-mails
             return None
-        if user.check_password(password) and self.user_can_authenticate(user) and not self.federated(user):
+        # users of an organization with an enabled provider sign in there: "User credentials are not stored in
+        # Lexmark Cloud Services" (a password set before federation does not work meanwhile)
+        if (user.check_password(password) and self.user_can_authenticate(user)
+                and not user.organization.federation_enabled):
             return user
         return None
-
-    @staticmethod
-    def federated(user: User) -> bool:
-        """Users of an organization with an enabled provider sign in there: "User credentials are not stored
-        in Lexmark Cloud Services" (a password set before federation does not work meanwhile)."""
-        return IdentityProvider.objects.filter(organization_id=user.organization_id, enabled=True).exists()
 
     def get_user(self, user_id):
         try:

@@ -30,8 +30,6 @@ class Organization(models.Model):
     entitlements = models.JSONField(default=default_entitlements, blank=True)
     status = models.CharField(max_length=20, choices=OrganizationStatus.choices, default=OrganizationStatus.ACTIVE)
     mps_express_enabled = models.BooleanField(default=False)
-    # set by the authentication provider (identity federation, a later issue); printer login rules depend on it
-    federation_enabled = models.BooleanField(default=False)
     deletion_requested_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL,
                                               related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -47,6 +45,12 @@ class Organization(models.Model):
     @property
     def is_partner(self) -> bool:
         return self.kind == OrganizationKind.PARTNER
+
+    @property
+    def federation_enabled(self) -> bool:
+        """Users sign in through the organization's identity provider (printer login rules depend on it)."""
+        provider = getattr(self, "identity_provider", None)  # the reverse one-to-one, None when there is none
+        return bool(provider and provider.enabled)
 
     @property
     def pending_deletion(self) -> bool:

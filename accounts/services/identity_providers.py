@@ -258,8 +258,6 @@ def set_enabled(provider: IdentityProvider, enabled: bool, *, by: User | None = 
     _check_may_manage(by, org)
     provider.enabled, provider.updated_at = enabled, timezone.now()
     provider.save(update_fields=["enabled", "updated_at"])
-    Organization.objects.filter(pk=org.pk).update(federation_enabled=enabled)
-    org.federation_enabled = enabled
     if enabled:
         config = pins.get_configuration(org)
         if config.pin_generation != PinGeneration.ADMIN_SET or config.pin_expires:
@@ -275,8 +273,7 @@ def remove(org: Organization, *, by: User | None = None) -> None:
     _check_may_manage(by, org)
     IdentityProvider.objects.filter(organization=org).delete()
     FederationDomain.objects.filter(organization=org).delete()
-    Organization.objects.filter(pk=org.pk).update(federation_enabled=False)
-    org.federation_enabled = False
+    org.refresh_from_db()  # forget the deleted provider cached on the instance
 
 
 def refresh_saml_metadata() -> dict[str, int]:

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.choices import ExpirationUnit, LoginMode, PinGeneration
-from accounts.models import PrinterLoginConfiguration
+from accounts.models import IdentityProvider, PrinterLoginConfiguration
 from accounts.services import printer_login as pins
 from tests.conftest import make_user
 
@@ -86,22 +86,25 @@ def test_auto_generate_forces_never_expires(acme):
     assert config.pin_lifetime is None
 
 
+def _federate(org):
+    IdentityProvider.objects.create(organization=org, protocol="oidc", enabled=True)
+    org.refresh_from_db()
+
+
 @pytest.mark.parametrize("changes", [
     {"pin_generation": PinGeneration.AUTO_EMAIL},
     {"pin_generation": PinGeneration.USER_SET},
     {"pin_expires": True, "pin_expiration_value": 5, "pin_expiration_unit": "days"},
 ])
 def test_federated_organization_must_use_administrator_set_and_never_expire(acme, changes):
-    acme.federation_enabled = True
-    acme.save()
+    _federate(acme)
     with pytest.raises(ValidationError) as excinfo:
         pins.update_configuration(acme, **changes)
     assert FEDERATION in _errors(excinfo)["pin_generation"]
 
 
 def test_federated_organization_may_keep_administrator_set_never_expire(acme):
-    acme.federation_enabled = True
-    acme.save()
+    _federate(acme)
     config = pins.update_configuration(acme, pin=True, pin_length=6)
     assert (config.pin_generation, config.pin_expires, config.pin_length) == (PinGeneration.ADMIN_SET, False, 6)
 
@@ -171,8 +174,7 @@ def test_page_shows_errors_and_saves_nothing(client, org_admin, acme):
 
 
 def test_page_refuses_federated_organization_with_the_guides_sentence(client, org_admin, acme):
-    acme.federation_enabled = True
-    acme.save()
+    _federate(acme)
     client.force_login(org_admin)
     response = client.post(_url(acme), _form(pin_generation="user_set"))
     assert response.status_code == 400

@@ -3,10 +3,7 @@ accounts.services.identity_providers checks it against the provider and saves it
 from django import forms
 
 from ..choices import FederationProtocol, NameIdFormat, SamlSetup
-from ..models.federation import DEFAULT_CLAIMS, DEFAULT_SAML_ATTRIBUTES
-
-CLAIM_LABELS = {"email": "E-mail", "given_name": "Given name", "family_name": "Family name", "badge": "Badge",
-                "pin": "PIN", "department": "Department", "cost_center": "Cost center", "groups": "Groups"}
+from ..models.federation import CLAIM_LABELS, DEFAULT_CLAIMS, DEFAULT_SAML_ATTRIBUTES
 
 
 class AuthProviderForm(forms.Form):

@@ -18,6 +18,8 @@ DEFAULT_CLAIMS = {
     "email": "email", "given_name": "given_name", "family_name": "family_name",
     "badge": "badge", "pin": "pin", "department": "department", "cost_center": "costcenter", "groups": "groups",
 }
+CLAIM_LABELS = {"email": "E-mail", "given_name": "Given name", "family_name": "Family name", "badge": "Badge",
+                "pin": "PIN", "department": "Department", "cost_center": "Cost center", "groups": "Groups"}
 DEFAULT_SAML_ATTRIBUTES = {
     **DEFAULT_CLAIMS, "given_name": "givenname", "family_name": "surname",
 }

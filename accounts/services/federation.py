@@ -5,11 +5,12 @@ The protocol adapters (accounts/services/saml.py, oidc.py) verify what the provi
 `Identity`; everything below trusts it. Refusals raise `FederationRefused` with a reason that is logged and
 a message the person signing in can act on."""
 import logging
+import secrets
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Q
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..choices import GroupKind, OrganizationStatus, PinSource
@@ -23,6 +24,7 @@ from ..models import (
     UsedAssertion,
     User,
 )
+from ..models.federation import CLAIM_LABELS
 from . import groups as group_services
 from . import printer_login as pins
 from .badges import clean_badge_id
@@ -32,7 +34,7 @@ log = logging.getLogger("lexcloud.federation")
 
 NOT_A_USER = ("Your account is not a user of this organization. Ask your administrator to add you, "
               "or to list your e-mail domain in the authentication provider's Domains.")
-CLAIM_FIELDS = ("email", "given_name", "family_name", "badge", "pin", "department", "cost_center", "groups")
+RESULT_SECONDS = 15 * 60  # a Test federation result is kept this long
 
 
 class FederationRefused(Exception):
@@ -103,7 +105,7 @@ def profile_from_claims(provider: IdentityProvider, claims: dict) -> dict:
     """The user fields the claims give, by the provider's claim names. Absent claims are left out (they do
     not blank a field); present ones overwrite local edits at every sign-in."""
     profile = {}
-    for name in CLAIM_FIELDS:
+    for name in CLAIM_LABELS:
         value = _lookup(claims, provider.claim(name))
         if value is None:
             continue
@@ -235,8 +237,6 @@ def _groups_from_claim(user: User, names: list[str]) -> None:
 
 def use_assertion_once(provider: IdentityProvider, assertion_id: str, expires_at) -> None:
     """Record a SAML assertion ID until it expires; a second use within that time is refused."""
-    from django.db import IntegrityError
-
     now = timezone.now()
     UsedAssertion.objects.filter(organization_id=provider.organization_id, expires_at__lte=now).delete()
     try:
@@ -255,6 +255,38 @@ def domains_of(org: Organization) -> list[str]:
     return list(FederationDomain.objects.filter(organization=org).values_list("domain", flat=True))
 
 
-def taken_domains(org: Organization, domains) -> list[str]:
-    return list(FederationDomain.objects.filter(Q(domain__in=list(domains)) & ~Q(organization=org))
-                .values_list("domain", flat=True))
+# --- Test federation -----------------------------------------------------------------------------------
+
+def keep_test_result(provider: IdentityProvider, identity: Identity, *, user_id) -> str:
+    """What a Test federation round trip brought back, for the administrator who started it (`user_id`):
+    who the identity would sign in as, and the claims (a PIN masked). Nothing is created or changed.
+    Returns the token the Authentication Provider page shows it by."""
+    try:
+        outcome, ok = resolve(provider, identity).describe(), True
+    except FederationRefused as error:
+        outcome, ok = f"{error.message} ({error.reason})", False
+    pin_claim = provider.claim("pin").lower()
+    claims = {k: ("••••" if k.lower().rsplit("/", 1)[-1] == pin_claim else _shown(v))
+              for k, v in identity.claims.items() if k not in ("nonce", "at_hash", "c_hash")}
+    profile = profile_from_claims(provider, identity.claims)
+    if "pin" in profile:
+        profile["pin"] = "•" * len(profile["pin"])
+    token = secrets.token_urlsafe(16)
+    cache.set(f"federation-test:{token}", {
+        "org": str(provider.organization_id), "user": user_id, "ok": ok, "outcome": outcome,
+        "issuer": identity.issuer, "subject": identity.subject, "claims": claims,
+        "profile": [(name, CLAIM_LABELS[name], _shown(value)) for name, value in profile.items()]},
+        RESULT_SECONDS)
+    return token
+
+
+def test_result(token: str, org_id, user) -> dict | None:
+    """A kept result, only for the administrator who started the round trip, in that organization."""
+    entry = cache.get(f"federation-test:{token}") if token else None
+    if not entry or entry["org"] != str(org_id) or entry["user"] != user.pk:
+        return None
+    return entry
+
+
+def _shown(value) -> str:
+    return ", ".join(str(v) for v in value) if isinstance(value, list | tuple) else str(value)

@@ -5,6 +5,7 @@ document and the SAML metadata are fetched and parsed, the certificate must pars
 (plain http only for loopback hosts when FEDERATION_ALLOW_HTTP_LOOPBACK is on)."""
 import datetime
 import ipaddress
+import json
 import logging
 from urllib.parse import urlsplit
 
@@ -70,8 +71,6 @@ def fetch(url: str, field: str) -> bytes:
 def fetch_discovery(url: str) -> dict:
     """The OpenID configuration document, checked: its issuer is exactly the URL's prefix (OIDC Discovery
     4.3, ASVS 10.5.3) and it names the endpoints the code flow needs."""
-    import json
-
     try:
         document = json.loads(fetch(url, "oidc_discovery_url"))
     except ValueError:

@@ -28,8 +28,8 @@ LEEWAY = 60  # seconds of clock skew tolerated on exp / iat / nbf
 STATES = "lexcloud_oidc"  # session key: state -> {org, next, test}, beside the library's "oidc_states"
 
 
-def redirect_uri(provider: IdentityProvider, request) -> str:
-    return request.build_absolute_uri(reverse("federation:oidc-callback", args=[provider.organization_id]))
+def redirect_uri(org_id, request) -> str:
+    return request.build_absolute_uri(reverse("federation:oidc-callback", args=[org_id]))
 
 
 class ProviderBackend(OIDCAuthenticationBackend):
@@ -90,7 +90,7 @@ class ProviderBackend(OIDCAuthenticationBackend):
         """Exchange the callback's code (with the PKCE verifier) and verify the ID token."""
         token = self.get_token({"client_id": self.OIDC_RP_CLIENT_ID, "client_secret": self.OIDC_RP_CLIENT_SECRET,
                                 "grant_type": "authorization_code", "code": request.GET["code"],
-                                "redirect_uri": redirect_uri(self.provider, request),
+                                "redirect_uri": redirect_uri(self.provider.organization_id, request),
                                 "code_verifier": code_verifier})
         if not token.get("id_token"):
             raise SuspiciousOperation("token response without id_token")
@@ -114,7 +114,7 @@ def login_redirect(provider: IdentityProvider, request, *, next_url: str, test: 
     nonce = get_random_string(32)
     verifier = get_random_string(64)
     params = {"response_type": "code", "scope": SCOPES, "client_id": provider.oidc_client_id,
-              "redirect_uri": redirect_uri(provider, request), "state": state, "nonce": nonce,
+              "redirect_uri": redirect_uri(provider.organization_id, request), "state": state, "nonce": nonce,
               "code_challenge": generate_code_challenge(verifier, "S256"), "code_challenge_method": "S256"}
     if login_hint:
         params["login_hint"] = login_hint

@@ -7,9 +7,11 @@ c14n (the XSLT "transform bomb", python3-saml#447). After it, each assertion ID 
 import base64
 import binascii
 import datetime
+import hashlib
 import logging
 import zlib
 
+from django.core.cache import cache
 from django.urls import reverse
 from lxml import etree
 from onelogin.saml2.auth import OneLogin_Saml2_Auth
@@ -25,20 +27,20 @@ MAX_MESSAGE = 256 * 1024  # a SAMLResponse (base64) larger than this is refused 
 ALLOWED_TRANSFORMS = {"http://www.w3.org/2000/09/xmldsig#enveloped-signature",
                       "http://www.w3.org/2001/10/xml-exc-c14n#"}
 NS = {"samlp": C.NS_SAMLP, "saml": C.NS_SAML, "ds": C.NS_DS}
+PENDING_SECONDS = 10 * 60  # an AuthnRequest or LogoutRequest is answered within this time
 ASSERTION_LIFETIME = datetime.timedelta(minutes=10)  # kept for replay checks when the assertion names no end
 MAX_AGE = datetime.timedelta(minutes=10)   # an assertion issued longer ago is stale, whatever its conditions say
 CLOCK_SKEW = datetime.timedelta(minutes=3)
 
 
-def sp_urls(provider: IdentityProvider, request) -> dict:
-    org = provider.organization_id
-    return {"entity_id": request.build_absolute_uri(reverse("federation:saml-metadata", args=[org])),
-            "acs": request.build_absolute_uri(reverse("federation:saml-acs", args=[org])),
-            "sls": request.build_absolute_uri(reverse("federation:saml-sls", args=[org]))}
+def sp_urls(org_id, request) -> dict:
+    """Our entity ID (also the metadata URL), ACS and SLS of an organization, as its provider must know them."""
+    return {key: request.build_absolute_uri(reverse(f"federation:saml-{name}", args=[org_id]))
+            for key, name in (("entity_id", "metadata"), ("acs", "acs"), ("sls", "sls"))}
 
 
 def settings_for(provider: IdentityProvider, request) -> dict:
-    urls = sp_urls(provider, request)
+    urls = sp_urls(provider.organization_id, request)
     idp = {"entityId": provider.saml_idp_entity_id,
            "singleSignOnService": {"url": provider.saml_sso_url, "binding": C.BINDING_HTTP_REDIRECT},
            "x509cert": provider.saml_idp_certificate}
@@ -91,7 +93,51 @@ def login_redirect(provider: IdentityProvider, request, *, relay_state: str) -> 
     return url, auth.get_last_request_id()
 
 
+# --- pending requests ----------------------------------------------------------------------------------
+# Kept in the cache, not the session: the provider's POST to the ACS is cross-site and the session cookie
+# (SameSite=Lax) does not come with it. Each AuthnRequest remembers the digest of a value bound to the
+# browser that started it (views.federation sets it as a cookie).
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def remember_request(provider: IdentityProvider, request_id: str, *, binding: str, next_url: str, test: bool,
+                     user_id) -> None:
+    cache.set(f"saml-request:{request_id}", {"org": str(provider.organization_id), "next": next_url, "test": test,
+                                             "user": user_id, "binding": _digest(binding)}, PENDING_SECONDS)
+
+
+def take_request(provider: IdentityProvider, request_id: str, *, binding: str) -> dict:
+    """The pending AuthnRequest a response answers, used up; refused when unknown, already answered, of
+    another organization, or started in another browser."""
+    key = f"saml-request:{request_id}"
+    pending = cache.get(key)
+    if not pending or pending["org"] != str(provider.organization_id):
+        raise refuse(provider, f"InResponseTo {request_id!r} is not a pending request")
+    if pending["binding"] != _digest(binding):
+        raise refuse(provider, "response delivered to another browser than the request's")
+    cache.delete(key)
+    return pending
+
+
+def remember_logout(provider: IdentityProvider, request_id: str) -> None:
+    cache.set(f"saml-logout:{request_id}", str(provider.organization_id), PENDING_SECONDS)
+
+
+def take_logout(provider: IdentityProvider, request_id: str) -> bool:
+    key = f"saml-logout:{request_id}"
+    found = cache.get(key) == str(provider.organization_id)
+    cache.delete(key)
+    return found
+
+
 # --- the response --------------------------------------------------------------------------------------
+
+def _parser():
+    """No entities, no network, no DTD; comments kept (python3-saml reads node text without them)."""
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
 
 def parse_response(provider: IdentityProvider, encoded: str) -> etree._Element:
     """Decode and pre-check a SAMLResponse: the checks python3-saml leaves to us."""
@@ -101,10 +147,8 @@ def parse_response(provider: IdentityProvider, encoded: str) -> etree._Element:
         xml = base64.b64decode(encoded, validate=False)
     except (binascii.Error, ValueError):
         raise refuse(provider, "SAMLResponse is not base64") from None
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-                             remove_comments=False)
     try:
-        root = etree.fromstring(xml, parser)
+        root = etree.fromstring(xml, _parser())
     except etree.XMLSyntaxError:
         raise refuse(provider, "SAMLResponse is not XML") from None
     if root.getroottree().docinfo.doctype:
@@ -188,11 +232,10 @@ def logout_redirect(provider: IdentityProvider, request, slo: dict, return_to: s
     return url, auth.get_last_request_id()
 
 
-def process_logout(provider: IdentityProvider, request, *, pending_logout, session_name_id: str | None,
-                   end_session) -> str | None:
+def process_logout(provider: IdentityProvider, request, *, session_name_id: str | None, end_session) -> str | None:
     """Handle what arrives at the SLS. Messages must be signed.
 
-    - a LogoutResponse: it must answer a LogoutRequest we sent (`pending_logout(id)` takes it, once);
+    - a LogoutResponse: it must answer a LogoutRequest we sent (remember_logout), once;
     - the provider's LogoutRequest: the browser is signed out (`end_session()`) only when the request names the
       Name ID this browser signed in with. Returns the URL of our LogoutResponse to the provider."""
     is_request = "SAMLRequest" in request.GET
@@ -209,7 +252,7 @@ def process_logout(provider: IdentityProvider, request, *, pending_logout, sessi
             end_session = _keep_session  # another user's (or no) session in this browser: nothing to end
     else:
         request_id = message.get("InResponseTo") or ""
-        if not pending_logout(request_id):
+        if not take_logout(provider, request_id):
             raise refuse(provider, f"LogoutResponse to {request_id!r}, not a logout we started")
     auth = _auth(provider, request)
     try:
@@ -235,8 +278,7 @@ def _inflate(provider, encoded: str):
         raise refuse(provider, "logout message is not deflated base64") from None
     if len(inflated) >= MAX_MESSAGE:
         raise refuse(provider, "oversized logout message")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     try:
-        return etree.fromstring(inflated, parser)
+        return etree.fromstring(inflated, _parser())
     except etree.XMLSyntaxError:
         raise refuse(provider, "logout message is not XML") from None

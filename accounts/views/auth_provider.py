@@ -7,15 +7,14 @@ from django.urls import path, reverse
 from django.views import View
 from django.views.generic import TemplateView
 
-from ..forms.federation import CLAIM_LABELS, AuthProviderForm
+from ..forms.federation import AuthProviderForm
 from ..forms.organizations import apply_errors
 from ..gate import OrgViewMixin
 from ..models import IdentityProvider
-from ..models.federation import DEFAULT_CLAIMS, DEFAULT_SAML_ATTRIBUTES
+from ..models.federation import CLAIM_LABELS, DEFAULT_CLAIMS, DEFAULT_SAML_ATTRIBUTES
 from ..roles import Perm
-from ..services import federation
+from ..services import federation, oidc, saml
 from ..services import identity_providers as providers
-from . import federation as flows
 
 
 class ProviderMixin(OrgViewMixin):
@@ -25,11 +24,8 @@ class ProviderMixin(OrgViewMixin):
         return IdentityProvider.objects.filter(organization=self.organization).first()
 
     def sp_details(self) -> dict:
-        org, build = self.organization.pk, self.request.build_absolute_uri
-        return {"entity_id": build(reverse("federation:saml-metadata", args=[org])),
-                "acs": build(reverse("federation:saml-acs", args=[org])),
-                "sls": build(reverse("federation:saml-sls", args=[org])),
-                "redirect_uri": build(reverse("federation:oidc-callback", args=[org]))}
+        org = self.organization.pk
+        return {**saml.sp_urls(org, self.request), "redirect_uri": oidc.redirect_uri(org, self.request)}
 
 
 class AuthProviderView(ProviderMixin, TemplateView):
@@ -37,7 +33,7 @@ class AuthProviderView(ProviderMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         provider = self.provider()
-        result = flows.test_result(self.request.GET.get("result", ""), self.organization.pk, self.request.user)
+        result = federation.test_result(self.request.GET.get("result", ""), self.organization.pk, self.request.user)
         claims = []
         if provider is not None:
             claims = [(label, provider.claim(name)) for name, label in CLAIM_LABELS.items()]

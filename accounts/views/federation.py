@@ -4,14 +4,12 @@ endpoints (metadata, ACS, single logout) and the OIDC callback, under /federatio
 These URLs are public by nature (the provider and the browser call them before anyone is signed in); what
 protects them is the protocol: signatures, audience, InResponseTo / state bound to this browser, one use per
 assertion. Each refusal is logged with its reason (logger `lexcloud.federation`) and shown as a plain page."""
-import hashlib
 import secrets
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
-from django.core.cache import cache
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import path, reverse
@@ -21,15 +19,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ..access import effective_permissions
 from ..choices import FederationProtocol
-from ..forms.federation import CLAIM_LABELS
 from ..models import IdentityProvider
 from ..roles import Perm
 from ..services import federation, oidc, saml
 from ..services.federation import FederationRefused
 
 BACKEND = "accounts.auth.FederatedBackend"
-PENDING_SECONDS = 10 * 60     # an AuthnRequest is answered within this time
-RESULT_SECONDS = 15 * 60      # a Test federation result is kept this long
 BINDING_COOKIE = "lexcloud_federation"
 SESSION_KEY = "federation"    # on a federated session: organization, protocol and what single logout needs
 
@@ -42,9 +37,10 @@ def safe_next(request, candidate: str | None) -> str:
     return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
-def _provider(org_id) -> IdentityProvider:
+def _provider(org_id, protocol: str | None = None) -> IdentityProvider:
+    """The organization's provider (of `protocol`, when given), or 404."""
     provider = IdentityProvider.objects.select_related("organization").filter(organization_id=org_id).first()
-    if provider is None:
+    if provider is None or (protocol and provider.protocol != protocol):
         raise Http404("No authentication provider.")
     return provider
 
@@ -60,14 +56,10 @@ def _binding(request) -> str:
     return request.COOKIES.get(BINDING_COOKIE) or secrets.token_urlsafe(24)
 
 
-def _digest(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
-
-
 def _set_binding(response, request, value: str) -> None:
     # SameSite=None so that the identity provider's cross-site POST to the ACS carries it (https only)
     secure = request.is_secure()
-    response.set_cookie(BINDING_COOKIE, value, max_age=PENDING_SECONDS, httponly=True, secure=secure,
+    response.set_cookie(BINDING_COOKIE, value, max_age=saml.PENDING_SECONDS, httponly=True, secure=secure,
                         samesite="None" if secure else "Lax", path="/federation/")
 
 
@@ -93,9 +85,8 @@ def start(request, org_id):
                                                         login_hint=request.GET.get("login_hint", "")[:254]))
     url, request_id = saml.login_redirect(provider, request, relay_state=next_url)
     binding = _binding(request)
-    cache.set(f"saml-request:{request_id}", {"org": str(provider.organization_id), "next": next_url, "test": test,
-                                             "user": request.user.pk if test else None,
-                                             "binding": _digest(binding)}, PENDING_SECONDS)
+    saml.remember_request(provider, request_id, binding=binding, next_url=next_url, test=test,
+                          user_id=request.user.pk if test else None)
     response = HttpResponseRedirect(url)
     _set_binding(response, request, binding)
     return response
@@ -105,30 +96,21 @@ def start(request, org_id):
 
 @require_GET
 def saml_metadata(request, org_id):
-    provider = _provider(org_id)
-    if provider.protocol != FederationProtocol.SAML:
-        raise Http404("No SAML provider.")
+    provider = _provider(org_id, FederationProtocol.SAML)
     return HttpResponse(saml.sp_metadata(provider, request), content_type="application/samlmetadata+xml")
 
 
 @csrf_exempt  # the identity provider posts here; the response's signature and InResponseTo protect it
 @require_POST
 def saml_acs(request, org_id):
-    provider = _provider(org_id)
-    if provider.protocol != FederationProtocol.SAML:
-        raise Http404("No SAML provider.")
+    provider = _provider(org_id, FederationProtocol.SAML)
     try:
         root = saml.parse_response(provider, request.POST.get("SAMLResponse", ""))
         request_id = saml.in_response_to(root)
         if request_id and BINDING_COOKIE not in request.COOKIES and not request.POST.get("rebound"):
             return _rebound(request)
         if request_id:
-            pending = cache.get(f"saml-request:{request_id}")
-            if not pending or pending["org"] != str(provider.organization_id):
-                raise federation.refuse(provider, f"InResponseTo {request_id!r} is not a pending request")
-            if pending["binding"] != _digest(request.COOKIES.get(BINDING_COOKIE, "")):
-                raise federation.refuse(provider, "response delivered to another browser than the request's")
-            cache.delete(f"saml-request:{request_id}")
+            pending = saml.take_request(provider, request_id, binding=request.COOKIES.get(BINDING_COOKIE, ""))
         else:
             if not (provider.enabled and provider.saml_allow_idp_initiated):
                 raise federation.refuse(provider, "unsolicited response (IdP-initiated sign-in is off)")
@@ -153,22 +135,12 @@ def _rebound(request):
 @require_GET
 def saml_sls(request, org_id):
     """Single logout: the provider's answer to our LogoutRequest, or its own LogoutRequest."""
-    provider = _provider(org_id)
-    if provider.protocol != FederationProtocol.SAML:
-        raise Http404("No SAML provider.")
+    provider = _provider(org_id, FederationProtocol.SAML)
 
     federated = request.session.get(SESSION_KEY) or {}
     ours = federated.get("org") == str(provider.organization_id)
-
-    def pending_logout(request_id: str) -> bool:
-        key = f"saml-logout:{request_id}"
-        found = cache.get(key) == str(provider.organization_id)
-        cache.delete(key)
-        return found
-
     try:
-        url = saml.process_logout(provider, request, pending_logout=pending_logout,
-                                  session_name_id=(federated.get("slo") or {}).get("name_id") if ours else None,
+        url = saml.process_logout(provider, request, session_name_id=(federated.get("slo") or {}).get("name_id") if ours else None,
                                   end_session=lambda: logout(request))
     except FederationRefused as error:
         return refused(request, error, status=400)
@@ -179,9 +151,7 @@ def saml_sls(request, org_id):
 
 @require_GET
 def oidc_callback(request, org_id):
-    provider = _provider(org_id)
-    if provider.protocol != FederationProtocol.OIDC:
-        raise Http404("No OIDC provider.")
+    provider = _provider(org_id, FederationProtocol.OIDC)
     try:
         identity, pending = oidc.process_callback(provider, request)
         if pending.get("test"):
@@ -206,36 +176,8 @@ def _finish(request, provider: IdentityProvider, identity, pending: dict, slo: d
 
 
 def _test_result(request, provider, identity, pending):
-    """Keep what the round trip brought back for the administrator who started it, then show it on the
-    Authentication Provider page. Nothing is created or changed."""
-    try:
-        outcome, ok = federation.resolve(provider, identity).describe(), True
-    except FederationRefused as error:
-        outcome, ok = f"{error.message} ({error.reason})", False
-    token = secrets.token_urlsafe(16)
-    pin_claim = provider.claim("pin").lower()
-    claims = {k: ("••••" if k.lower().rsplit("/", 1)[-1] == pin_claim else _shown(v))  # a PIN is not shown
-              for k, v in identity.claims.items() if k not in ("nonce", "at_hash", "c_hash")}
-    profile = federation.profile_from_claims(provider, identity.claims)
-    if "pin" in profile:
-        profile["pin"] = "•" * len(profile["pin"])
-    profile = [(name, CLAIM_LABELS[name], _shown(value)) for name, value in profile.items()]
-    cache.set(f"federation-test:{token}", {
-        "org": str(provider.organization_id), "user": pending.get("user"), "ok": ok, "outcome": outcome,
-        "issuer": identity.issuer, "subject": identity.subject, "claims": claims, "profile": profile},
-        RESULT_SECONDS)
+    token = federation.keep_test_result(provider, identity, user_id=pending.get("user"))
     return redirect(reverse("accounts:auth-provider", args=[provider.organization_id]) + f"?result={token}")
-
-
-def _shown(value) -> str:
-    return ", ".join(str(v) for v in value) if isinstance(value, list | tuple) else str(value)
-
-
-def test_result(token: str, org_id, user) -> dict | None:
-    entry = cache.get(f"federation-test:{token}") if token else None
-    if not entry or entry["org"] != str(org_id) or entry["user"] != user.pk:
-        return None
-    return entry
 
 
 # --- sign-in and sign-out pages ----------------------------------------------------------------------------
@@ -282,7 +224,7 @@ class SignOutView(auth_views.LogoutView):
             found = saml.logout_redirect(provider, request, federated["slo"], return_to=back)
             if not found:
                 return response
-            cache.set(f"saml-logout:{found[1]}", str(provider.organization_id), PENDING_SECONDS)
+            saml.remember_logout(provider, found[1])
             return HttpResponseRedirect(found[0])
         end_session = provider.oidc_metadata.get("end_session_endpoint")
         if provider.protocol == FederationProtocol.OIDC and end_session:

@@ -174,12 +174,9 @@ def sign_in(provider: IdentityProvider, identity: Identity) -> User:
         user = User.objects.create_user(found.email, org, password=None)
     elif not user.is_active:
         raise refuse(provider, f"{user.email} is deactivated", "Your account is deactivated.")
-    if found.action != "existing" or user.email != found.email:
-        FederatedIdentity.objects.update_or_create(
-            organization=org, issuer=identity.issuer, subject=identity.subject, defaults={"user": user})
+    FederatedIdentity.objects.update_or_create(organization=org, issuer=identity.issuer, subject=identity.subject,
+                                               defaults={"user": user, "last_sign_in_at": timezone.now()})
     _apply_profile(provider, user, found.email, profile)
-    FederatedIdentity.objects.filter(organization=org, issuer=identity.issuer, subject=identity.subject).update(
-        last_sign_in_at=timezone.now())
     log.info("federated sign-in: org=%s protocol=%s user=%s action=%s", org.pk, provider.protocol, user.pk,
              found.action)
     return user

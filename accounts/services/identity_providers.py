@@ -227,7 +227,7 @@ def configure(org: Organization, values: dict, *, domains=(), by: User | None = 
     fields = validate(org, values)
     provider = IdentityProvider.objects.select_for_update().filter(organization=org).first()
     if provider is not None and provider.protocol != fields["protocol"]:
-        provider.delete()  # switching protocols: nothing of the old provider carries over but the key pair
+        provider.delete()  # switching protocols: nothing of the old provider carries over
         provider = None
     if provider is None:
         provider = IdentityProvider(organization=org, protocol=fields["protocol"], enabled=False)

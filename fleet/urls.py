@@ -1,8 +1,11 @@
-from django.urls import path
-
-from accounts.views.portal import PortalHomeView
+"""Fleet Management pages under /o/<org_id>/fleet/, one module per area."""
+from .views import agents, printer_detail, printers, tags, tasks
 
 app_name = "fleet"
 urlpatterns = [
-    path("", PortalHomeView.as_view(portal="fleet", permission=None), name="home"),
+    *printers.urlpatterns,
+    *printer_detail.urlpatterns,
+    *tags.urlpatterns,
+    *agents.urlpatterns,
+    *tasks.urlpatterns,
 ]

@@ -11,6 +11,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("accounts.api.urls")),
     path("api/device/v1/", include("accounts.api.device")),
+    path("api/v1/", include("fleet.api.urls")),
+    path("api/agents/v1/", include("fleet.api.device_urls")),
     path("oauth/", include("accounts.oauth_urls")),
     path("", include("accounts.urls")),
     path("o/<uuid:org_id>/fleet/", include("fleet.urls")),

@@ -94,10 +94,52 @@ def world(partner, acme, globex):
 
         application, _secret = create_application(org, f"Printer of {org.name}")
         return {"user_id": user.pk, "group_id": group.pk, "import_id": imp.pk, "application_id": application.pk,
-                "badge_id": badge.pk}
+                "badge_id": badge.pk, **fleet_objects(org, user)}
 
     return {"acme": acme, "globex": globex, "partner": partner, "acme_objs": objects(acme),
             "globex_objs": objects(globex)}
+
+
+def fleet_objects(org, user):
+    """One Fleet Management object of every kind a fleet URL names."""
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from fleet.choices import AgentType, CriterionKind, TaskType
+    from fleet.models import (
+        Agent,
+        DiscoveryCriterion,
+        FilterGroup,
+        PreEnrollment,
+        Printer,
+        PrinterView,
+        SnmpProfile,
+        Tag,
+        TaskFile,
+    )
+    from fleet.services import tasks as task_services
+
+    agent = Agent.objects.create(organization=org, kind=AgentType.FLEET, name=f"Agent {org.name}",
+                                 device_id=f"fleet-matrix-{org.pk}")
+    profile = SnmpProfile.objects.create(agent=agent, name="Default", is_default=True)
+    criterion = DiscoveryCriterion.objects.create(agent=agent, kind=CriterionKind.INCLUDE, address="127.0.1.1",
+                                                  profile=profile)
+    printer = Printer.objects.create(organization=org, agent=agent, agent_type=AgentType.FLEET,
+                                     serial=f"MATRIX-{org.pk.hex[:8]}", ip_address="127.0.1.1")
+    tag = Tag.objects.create(organization=org, name="Matrix")
+    view = PrinterView.objects.create(organization=org, name="Matrix view", columns=["serial"], created_by=user)
+    group = FilterGroup.objects.create(organization=org, name="Matrix group", filters={"q": "x"})
+    pre = PreEnrollment.objects.create(organization=org, serial=f"PRE-{org.pk.hex[:8]}")
+    task = task_services.create_task(org, TaskType.REFRESH, printers=[printer])
+    job = task.jobs.get()
+    file = TaskFile.objects.create(job=job, organization=org, name="walk.txt", size=4,
+                                   expires_at=timezone.now() + timedelta(days=7),
+                                   content=ContentFile(b"walk", name="walk.txt"))
+    return {"printer_id": printer.pk, "agent_id": agent.pk, "profile_id": profile.pk, "criterion_id": criterion.pk,
+            "tag_id": tag.pk, "view_id": view.pk, "filter_group_id": group.pk, "pre_enrollment_id": pre.pk,
+            "task_id": task.pk, "job_id": job.pk, "file_id": file.pk}
 
 
 def _role_for(permission, org):

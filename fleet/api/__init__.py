@@ -1,0 +1,1 @@
+"""Fleet Management REST API."""

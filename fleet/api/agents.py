@@ -1,0 +1,2 @@
+"""/api/v1/organizations/{org_id}/ routes: agents."""
+urlpatterns: list = []

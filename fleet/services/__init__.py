@@ -1,0 +1,1 @@
+"""Fleet Management services: the one place where fleet state changes."""

@@ -1,0 +1,1 @@
+"""Fleet Management pages, one module per area."""

@@ -1,0 +1,2 @@
+"""agents pages of Fleet Management."""
+urlpatterns: list = []

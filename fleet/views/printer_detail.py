@@ -1,0 +1,2 @@
+"""printer_detail pages of Fleet Management."""
+urlpatterns: list = []

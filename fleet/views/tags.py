@@ -1,0 +1,2 @@
+"""tags pages of Fleet Management."""
+urlpatterns: list = []

@@ -1,0 +1,2 @@
+"""tasks pages of Fleet Management."""
+urlpatterns: list = []

@@ -357,7 +357,7 @@ class App:
 
 
 IDENTITY_FIELDS = ("serial", "model", "manufacturer", "mac", "ip", "hostname", "name", "location", "contact",
-                   "firmware", "esf_version", "sys_object_id")
+                   "firmware", "esf_version", "sys_object_id", "profile")
 
 
 @dataclass
@@ -374,6 +374,7 @@ class PrinterIdentity:
     firmware: str = ""
     esf_version: str = ""
     sys_object_id: str = ""
+    profile: str = ""                     # Fleet Agent: the SNMP profile name the printer answered
 
     @classmethod
     def parse_identity(cls, obj, what) -> dict:

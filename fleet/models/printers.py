@@ -14,6 +14,11 @@ from .agents import Agent
 from .catalog import PrinterModel
 
 
+class PrinterQuerySet(OrgScopedQuerySet):
+    def enrolled(self):
+        return self.filter(unenrolled_at__isnull=True)
+
+
 class PrinterChildQuerySet(OrgScopedQuerySet):
     org_field = "printer__organization"
 
@@ -37,6 +42,9 @@ class Printer(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="printers")
     agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="printers")
     agent_type = models.CharField(max_length=8, choices=AgentType.choices, blank=True)
+    snmp_profile = models.ForeignKey("fleet.SnmpProfile", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="printers")   # the Fleet Agent profile it was discovered with
+    unenrolled_at = models.DateTimeField(null=True, blank=True)  # set: off the listing, data kept until re-enrolled
     # identity
     serial = models.CharField(max_length=64)
     model_name = models.CharField(max_length=100, blank=True)
@@ -82,7 +90,7 @@ class Printer(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     modified_at = models.DateTimeField(default=timezone.now)
 
-    objects = OrgScopedQuerySet.as_manager()
+    objects = PrinterQuerySet.as_manager()
 
     class Meta:
         ordering = ["ip_address", "serial"]

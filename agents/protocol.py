@@ -14,7 +14,8 @@ printer report's `collected_at`) orders reports, so a late duplicate never overw
 Upstream types (agent → server), published on `devices/{agent}/messages/events/` or POSTed to
 `/api/agents/v1/messages`:
 
-- `telemetry`  one or more printer reports (`PrinterReport`); `full` says alerts/supplies lists are complete
+- `telemetry`  one or more printer reports (`PrinterReport`); a list given (alerts, supplies, ...) is the
+               complete current set, a list left out (null) was not collected this time
 - `enroll`     printers found by discovery (identity only); the server enrolls them under this agent
 - `heartbeat`  the agent is alive; its version, and its activation/definition state
 - `event`      a job's progress or outcome (acknowledgement of a command)
@@ -90,7 +91,7 @@ class Command:
     COLLECT_AGENT_LOG = "collect_agent_log"      # the agent's own log
     UPDATE_AGENT = "update_agent"                # update the agent (args: version)
     UPDATE_SETTINGS = "update_settings"          # new definition/settings: re-fetch them
-    UPDATE_CREDENTIALS = "update_credentials"    # printer access credentials (args: auth_type, ...)
+    UPDATE_CREDENTIALS = "update_credentials"    # printer access credentials changed (args: auth_type); re-read them from the definition
     PANEL_NOTIFICATION = "panel_notification"    # args: message
     CLEAR_NOTIFICATION = "clear_notification"
     UNENROLL = "unenroll"                        # stop managing the given printers

@@ -44,6 +44,34 @@ def setup(name: str, *, urlconf: str | None = None):
           f"{settings.DATABASES['default']['NAME']} migrated in {time.perf_counter() - started:.1f}s")
 
 
+def median_get_ms(client, url: str, requests: int, *, before=None, warmup: int = 3) -> float:
+    """Median milliseconds of `requests` GETs of `url` (each must answer 200), after `warmup` unmeasured
+    ones; `before` runs ahead of each measured request, outside the timing."""
+    import statistics
+
+    for _ in range(warmup):
+        client.get(url)
+    samples = []
+    for _ in range(requests):
+        if before:
+            before()
+        started = time.perf_counter()
+        response = client.get(url)
+        samples.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return statistics.median(samples)
+
+
+def get_queries(client, url: str) -> int:
+    """How many SQL queries one GET of `url` runs."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
 def table(rows: list[tuple], headers: tuple) -> str:
     rows = [tuple(str(c) for c in r) for r in rows]
     widths = [max(len(str(h)), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]

@@ -1,13 +1,11 @@
 """Users list latency with 10,000 users: the users list API and the Users page, each as a ratio to a trivial
 authenticated DRF endpoint (bench/urls.py), median of 50 requests, plus query counts at page sizes 10 and 100
 (they must be equal). Skips with a message when the users list views do not exist yet."""
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench._django import setup, table  # noqa: E402
+from bench._django import get_queries, median_get_ms, setup, table  # noqa: E402
 
 USERS = 10_000
 REQUESTS = 50
@@ -17,7 +15,6 @@ def main():
     setup("bench_user_list", urlconf="bench.urls")
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
     from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
     from accounts.models import Group, User
@@ -48,20 +45,10 @@ def main():
     client.force_login(admin)
 
     def median_ms(url):
-        for _ in range(3):  # warm-up
-            client.get(url)
-        samples = []
-        for _ in range(REQUESTS):
-            started = time.perf_counter()
-            response = client.get(url)
-            samples.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, (url, response.status_code)
-        return statistics.median(samples)
+        return median_get_ms(client, url, REQUESTS)
 
     def queries(url):
-        with CaptureQueriesContext(connection) as ctx:
-            assert client.get(url).status_code == 200
-        return len(ctx.captured_queries)
+        return get_queries(client, url)
 
     trivial = median_ms("/bench/trivial/")
     rows = [("trivial DRF endpoint (baseline)", f"{trivial:.1f}", "1.0x", "", "", "")]

@@ -11,3 +11,4 @@ class FleetConfig(AppConfig):
         from lexcloud.registry import Portal, registry
 
         registry.register_portal(Portal("fleet", "Fleet Management", "fleet:home", (Perm.FLEET_VIEW, Perm.FLEET_REPORTS,), Service.FLEET, order=20))
+        from . import cards  # noqa: F401  (registers the Fleet Management dashboard cards)

@@ -129,6 +129,7 @@ class TaskType(models.TextChoices):
     CLEAR_NOTIFICATION = "clear_notification", "Clear notification"
     UNENROLL = "unenroll", "Unenroll printers"
     RESTART = "restart", "Restart printer"
+    DEACTIVATE_AGENT = "deactivate_agent", "Deactivate agent"
 
 
 # what each task type asks the agent to do on the wire
@@ -139,7 +140,7 @@ TASK_COMMANDS = {
     TaskType.UPDATE_LIBRARY: Command.UPDATE_AGENT, TaskType.UPDATE_CREDENTIALS: Command.UPDATE_CREDENTIALS,
     TaskType.EDIT_AGENT_SETTINGS: Command.UPDATE_SETTINGS, TaskType.PANEL_NOTIFICATION: Command.PANEL_NOTIFICATION,
     TaskType.CLEAR_NOTIFICATION: Command.CLEAR_NOTIFICATION, TaskType.UNENROLL: Command.UNENROLL,
-    TaskType.RESTART: Command.RESTART,
+    TaskType.RESTART: Command.RESTART, TaskType.DEACTIVATE_AGENT: Command.DEACTIVATE,
 }
 
 
@@ -165,6 +166,7 @@ class JobStatus(models.TextChoices):
     STOPPED = "stopped", "Stopped"
     EXPIRED = "expired", "Expired"
     NOT_SUPPORTED = JobState.NOT_SUPPORTED, "Not supported"
+    NOT_COMMUNICATING = "not_communicating", "Not communicating"   # never sent: the target cannot be reached
 
 
 JOB_OPEN = (JobStatus.PENDING, JobStatus.IN_PROGRESS)

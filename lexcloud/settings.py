@@ -1,6 +1,7 @@
 """Settings, read only from environment variables; every one has an embedded default so that
 `make run` works on a laptop with no server (SQLite, a filesystem Celery transport, a local SMTP sink).
 The README's configuration table lists each variable."""
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -126,6 +127,12 @@ CELERY_BEAT_SCHEDULE = {
     "purge-deleted-organizations": {"task": "accounts.tasks.finish_pending_deletions", "schedule": 300.0},
     "purge-printer-login-records": {"task": "accounts.tasks.purge_printer_login_records", "schedule": 86400.0},
     "refresh-saml-metadata": {"task": "accounts.tasks.refresh_saml_metadata", "schedule": 86400.0},
+    "fleet-expire-jobs": {"task": "fleet.tasks.expire_jobs", "schedule": 300.0},
+    "fleet-send-pending-commands": {"task": "fleet.tasks.send_pending_commands", "schedule": 300.0},
+    "fleet-purge-task-files": {"task": "fleet.tasks.purge_task_files", "schedule": 3600.0},
+    "fleet-days-to-replace": {"task": "fleet.tasks.predict_days_to_replace", "schedule": 86400.0},
+    "fleet-update-communication": {"task": "fleet.tasks.update_communication", "schedule": 120.0},
+    "fleet-purge-ingest-records": {"task": "fleet.tasks.purge_ingest_records", "schedule": 86400.0},
 }
 AUTH_AUDIT_RETENTION_DAYS = env.int("AUTH_AUDIT_RETENTION_DAYS", default=90)  # device authentication audit
 
@@ -144,8 +151,26 @@ FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 FEDERATION_ALLOW_HTTP_LOOPBACK = env.bool("FEDERATION_ALLOW_HTTP_LOOPBACK", default=DEBUG)
 FEDERATION_HTTP_TIMEOUT = 10  # seconds, fetching metadata, discovery documents, JWKS and tokens
 
-# MQTT broker the agents publish to (read by /healthz now, by the ingest process later).
+# MQTT broker the agents publish to (read by /healthz and by `manage.py mqtt_ingest`). With mqtts://, the CA
+# that signed the broker's certificate, and a client certificate when the broker requires one.
 MQTT_URL = env.str("MQTT_URL", default="")
+MQTT_CA_FILE = env.str("MQTT_CA_FILE", default="")
+MQTT_CERT_FILE = env.str("MQTT_CERT_FILE", default="")
+MQTT_KEY_FILE = env.str("MQTT_KEY_FILE", default="")
+
+# Telemetry (fleet.services.communication, docs/decisions/0008): when printers and agents count as silent, and
+# how long applied message ids are kept for idempotence.
+PRINTER_SILENCE_HOURS = env.int("PRINTER_SILENCE_HOURS", default=26)      # Fleet and Native Agent printers
+PRINTER_SILENCE_POLLS = env.int("PRINTER_SILENCE_POLLS", default=3)       # Printer and Local Agent printers
+AGENT_SILENCE_MINUTES = env.int("AGENT_SILENCE_MINUTES", default=30)      # Fleet and Local Agent heartbeats
+PROCESSED_MESSAGE_RETENTION_DAYS = env.int("PROCESSED_MESSAGE_RETENTION_DAYS", default=7)
+
+# Fleet tasks (guide "Viewing the task information"): a pending job expires after one week, an in-progress job
+# after 24 hours; files agents upload for a job (logs, MIB walks) are kept 7 days, at most 50 MB each.
+FLEET_JOB_PENDING_TIMEOUT = timedelta(weeks=1)
+FLEET_JOB_IN_PROGRESS_TIMEOUT = timedelta(hours=24)
+FLEET_TASK_FILE_LIFETIME = timedelta(days=7)
+FLEET_TASK_FILE_MAX_BYTES = 50 * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
@@ -173,6 +198,13 @@ SPECTACULAR_SETTINGS = {
         "GroupKindEnum": "accounts.choices.GroupKind",
         "ImportStatusEnum": "accounts.choices.ImportStatus",
         "ApplicationKindEnum": "accounts.choices.ApplicationKind",
+        "TaskStatusEnum": "fleet.choices.TaskStatus",
+        "JobStatusEnum": "fleet.choices.JobStatus",
+        "AgentTypeEnum": "fleet.choices.AgentType",
+        "CriterionKindEnum": "fleet.choices.CriterionKind",
+        "CodeKindEnum": "fleet.choices.CodeKind",
+        "PrinterStatusEnum": "fleet.choices.Status",
+        "CommunicationEnum": "fleet.choices.Communication",
     },
 }
 

@@ -58,6 +58,8 @@ class Printer(models.Model):
     location = models.CharField(max_length=255, blank=True)
     contact = models.CharField(max_length=255, blank=True)
     asset_tag = models.CharField(max_length=64, blank=True)
+    # identification fields an administrator edited in the portal: telemetry and re-enrollment leave them alone
+    edited_fields = models.JSONField(default=list, blank=True)
     firmware = models.CharField(max_length=64, blank=True)
     esf_version = models.CharField(max_length=32, blank=True)
     firmware_update_available = models.BooleanField(default=False)
@@ -67,7 +69,9 @@ class Printer(models.Model):
     error_state = models.JSONField(default=list, blank=True)
     communication = models.CharField(max_length=24, choices=Communication.choices, default=Communication.COMMUNICATING)
     authenticated = models.BooleanField(null=True, blank=True)
-    last_communication = models.DateTimeField(null=True, blank=True, db_index=True)
+    # not indexed: every telemetry report rewrites it, and an indexed column that changes makes each printer
+    # update write into all the table's indexes instead of a HOT update (docs/decisions/0008, Telemetry ingest)
+    last_communication = models.DateTimeField(null=True, blank=True)
     last_data_refresh = models.DateTimeField(null=True, blank=True)   # collected_at of the newest report applied
     last_restart = models.DateTimeField(null=True, blank=True)
     uptime = models.BigIntegerField(null=True, blank=True)
@@ -98,7 +102,12 @@ class Printer(models.Model):
         indexes = [models.Index(fields=["organization", "communication"]),
                    models.Index(fields=["organization", "agent_type"]),
                    models.Index(fields=["organization", "ip_address", "id"]),
-                   models.Index(fields=["agent", "serial"])]
+                   models.Index(fields=["agent", "serial"]),
+                   # the Printers page: enrolled printers in identifier order, their count, the models of the fleet
+                   models.Index(fields=["organization", "ip_address", "id"], condition=Q(unenrolled_at__isnull=True),
+                                name="printer_enrolled_ip"),
+                   models.Index(fields=["organization", "model_name"], condition=Q(unenrolled_at__isnull=True),
+                                name="printer_enrolled_model")]
 
     def __str__(self):
         return self.name or str(self.ip_address or "") or self.serial
@@ -109,7 +118,8 @@ class Printer(models.Model):
 
 
 class Supply(models.Model):
-    printer = models.ForeignKey(Printer, on_delete=models.CASCADE, related_name="supplies")
+    # db_index=False on the telemetry tables' foreign keys: their composite indexes start with that column
+    printer = models.ForeignKey(Printer, on_delete=models.CASCADE, related_name="supplies", db_index=False)
     key = models.CharField(max_length=64)
     description = models.CharField(max_length=255, blank=True)
     type = models.CharField(max_length=32, default="Other")
@@ -141,7 +151,7 @@ class Supply(models.Model):
 class SupplyLevel(models.Model):
     """A supply level as it changed: written only when the level differs from the last one stored."""
 
-    supply = models.ForeignKey(Supply, on_delete=models.CASCADE, related_name="levels")
+    supply = models.ForeignKey(Supply, on_delete=models.CASCADE, related_name="levels", db_index=False)
     level = models.PositiveSmallIntegerField()
     at = models.DateTimeField()
 
@@ -154,7 +164,7 @@ class SupplyLevel(models.Model):
 
 
 class Alert(models.Model):
-    printer = models.ForeignKey(Printer, on_delete=models.CASCADE, related_name="alerts")
+    printer = models.ForeignKey(Printer, on_delete=models.CASCADE, related_name="alerts", db_index=False)
     key = models.CharField(max_length=64)
     severity = models.CharField(max_length=8, choices=AlertSeverity.choices, default=AlertSeverity.WARNING)
     description = models.CharField(max_length=255, blank=True)
@@ -181,7 +191,7 @@ class Alert(models.Model):
 
 
 class DiagnosticEvent(models.Model):
-    printer = models.ForeignKey(Printer, on_delete=models.CASCADE, related_name="diagnostic_events")
+    printer = models.ForeignKey(Printer, on_delete=models.CASCADE, related_name="diagnostic_events", db_index=False)
     key = models.CharField(max_length=64)
     alert = models.CharField(max_length=255, blank=True)
     alert_type = models.CharField(max_length=32, blank=True)
@@ -205,7 +215,7 @@ class DiagnosticEvent(models.Model):
 class CounterSnapshot(models.Model):
     """The printer's counters at one time (effective values: wraps and resets folded in)."""
 
-    printer = models.ForeignKey(Printer, on_delete=models.CASCADE, related_name="counter_snapshots")
+    printer = models.ForeignKey(Printer, on_delete=models.CASCADE, related_name="counter_snapshots", db_index=False)
     collected_at = models.DateTimeField()
     values = models.JSONField(default=dict)
 

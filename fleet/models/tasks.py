@@ -22,6 +22,7 @@ class Task(models.Model):
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    job_counts = models.JSONField(default=dict, blank=True)  # jobs per JobStatus, kept by the status rollup
 
     objects = OrgScopedQuerySet.as_manager()
 
@@ -31,6 +32,23 @@ class Task(models.Model):
     def __str__(self):
         return f"{self.get_task_type_display()} #{self.pk}"
 
+    @property
+    def is_bulk(self) -> bool:
+        """A partner's task over several organizations ("Multiple"); its jobs are its children's."""
+        return self.organization_id is None
+
+    @property
+    def jobs_total(self) -> int:
+        return sum(self.job_counts.values())
+
+    @property
+    def jobs_pending(self) -> int:
+        return self.job_counts.get(JobStatus.PENDING, 0)
+
+    @property
+    def jobs_done(self) -> int:
+        return self.jobs_total - self.jobs_pending - self.job_counts.get(JobStatus.IN_PROGRESS, 0)
+
 
 class Job(models.Model):
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="jobs")
@@ -38,7 +56,8 @@ class Job(models.Model):
     printer = models.ForeignKey(Printer, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
     agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
     target = models.CharField(max_length=255, blank=True)   # what the job is about, as shown (IP, serial, agent)
-    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING)
+    serial = models.CharField(max_length=64, blank=True)    # the printer's serial when the job was made (commands)
+    status = models.CharField(max_length=24, choices=JobStatus.choices, default=JobStatus.PENDING)
     progress = models.PositiveSmallIntegerField(default=0)
     message = models.TextField(blank=True)
     result = models.JSONField(default=dict, blank=True)

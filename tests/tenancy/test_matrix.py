@@ -29,7 +29,7 @@ PUBLIC = {"login", "logout", "password_reset", "password_reset_done", "password_
           "password_reset_complete", "healthz", "api-schema", "api-docs"}
 # Routes authenticated by an application's token (printers, agents) or by a one-time link, not by a session:
 # their own matrix is tests/tenancy/test_device_matrix.py.
-DEVICE_PREFIXES = ("api/device/", "oauth/", "badge-registration/")
+DEVICE_PREFIXES = ("api/device/", "api/agents/", "oauth/", "badge-registration/")
 # Sign-in through an organization's identity provider: public by nature, protected by the protocol; their own
 # matrix is tests/tenancy/test_federation_matrix.py.
 FEDERATION_PREFIX = "federation/"

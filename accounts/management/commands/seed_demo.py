@@ -21,9 +21,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--password", default=DEMO_PASSWORD, help="password of every demo login")
+        parser.add_argument("--printers", type=int, default=0, metavar="N",
+                            help="also give Acme a Fleet Agent and N simulated printers (fleet.demo)")
+        parser.add_argument("--days", type=int, default=90, help="days of counter history of those printers")
+
+    def handle(self, *args, password, printers, days, **options):
+        customer = self._accounts(password)
+        if printers > 0:
+            from fleet.demo import seed_printers
+
+            seed_printers(customer, printers, days=days, write=self.stdout.write)
 
     @transaction.atomic
-    def handle(self, *args, password, **options):
+    def _accounts(self, password):
         partner = self._org("Demo Partner", OrganizationKind.PARTNER, None)
         customer = self._org("Acme Corporation", OrganizationKind.CUSTOMER, partner)
         sibling = self._org("Globex Industries", OrganizationKind.CUSTOMER, partner)
@@ -68,6 +78,7 @@ class Command(BaseCommand):
             app, secret = printer
             self.stdout.write(f'Demo printer application (POST /oauth/token): client_id "{app.client_id}", '
                               f'client_secret "{secret}" (shown this once)')
+        return customer
 
     def _printer_login(self, org):
         """Acme's printers take badges, PINs and secure login codes; John has a badge and a PIN; one printer

@@ -107,6 +107,10 @@ def seed_printers(org, count: int, *, days: int = 90, write=print, now: datetime
         total.merge(ingest([enroll, *reports], device_id=agent.device_id))   # one transaction per chunk
         done = min(start + BATCH, len(todo))
         write(f"Demo printers: {done}/{len(todo)} ({done * 100 // len(todo)}%)")
+    # Days to Replace as the daily beat task would have predicted it from the history just written
+    from .services.supplies import predict_days_to_replace
+
+    predict_days_to_replace(now)
     return total
 
 

@@ -51,8 +51,8 @@ class Command(BaseCommand):
         logins.append(("Partner Administrator", pa, partner))
 
         oa = self._user(customer, "admin@acme.lexcloud.test", password, "Olivia", "Admin")
-        role_services.assign_user_roles(oa, [ORGANIZATION_ADMINISTRATOR])
-        logins.append(("Organization Administrator", oa, customer))
+        role_services.assign_user_roles(oa, [ORGANIZATION_ADMINISTRATOR, "fleet_management_administrator"])
+        logins.append(("Organization + Fleet Admin", oa, customer))
         ua = self._user(customer, "useradmin@acme.lexcloud.test", password, "Ulysses", "Useradmin")
         role_services.assign_user_roles(ua, [USER_ADMINISTRATOR])
         logins.append(("User Administrator", ua, customer))

@@ -23,7 +23,7 @@ migrate: install
 	$(PY) manage.py migrate --no-input -v 0
 
 demo: migrate
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo --printers 100
 
 run: demo
 	@echo "lexcloud on http://127.0.0.1:8000 (mail sink on 127.0.0.1:1025, Ctrl-C stops everything)"

@@ -23,7 +23,7 @@ from .services.ingest import IngestResult, ingest
 
 AGENT_NAME = "Demo Fleet Agent"
 SERIAL_PREFIX = "DEMO"
-FIRST_ADDRESS = ipaddress.IPv4Address("127.0.1.1")
+FIRST_ADDRESS = ipaddress.IPv4Address("127.0.16.1")   # 127.0.1.x is the live simulated demo fleet
 BATCH = 100                     # printers per ingest call (each with one report per day)
 SUPPLY_EVERY = 7                # days between the reports that carry supply levels
 NAMESPACE = uuid.UUID("5b0c3a7e-2f4d-4c1e-9a55-6d1e0c2b7f10")

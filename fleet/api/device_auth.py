@@ -1,5 +1,7 @@
 """How agents authenticate to /api/agents/v1/: HTTP Basic with their device id and secret (issued at
-activation or enrollment; only the digest is stored). A deactivated agent or a wrong secret gets 401."""
+activation or enrollment; only the digest is stored). A deactivated agent or a wrong secret gets 401, except
+that an agent deactivated while communicating keeps its secret until it has reported on its Deactivate agent
+job, and meanwhile reaches the views marked `for_retiring_agents` (its commands, its reports)."""
 import base64
 import binascii
 
@@ -7,6 +9,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 from rest_framework.views import APIView
 
+from ..choices import Activation
 from ..models import Agent
 
 
@@ -25,7 +28,9 @@ class AgentAuthentication(authentication.BaseAuthentication):
         agent = Agent.objects.select_related("organization").filter(device_id=device_id).first()
         if agent is None or not agent.check_secret(secret):
             raise exceptions.AuthenticationFailed("Unknown agent or wrong secret.")
-        if not agent.is_active:
+        view = (request.parser_context or {}).get("view")
+        retiring = agent.activation == Activation.DEACTIVATED and getattr(view, "for_retiring_agents", False)
+        if not agent.is_active and not retiring:
             raise exceptions.AuthenticationFailed("This agent is not activated.")
         return (None, agent)
 
@@ -54,6 +59,7 @@ class AgentAPIView(APIView):
     authentication_classes = [AgentAuthentication]
     permission_classes = [IsAgent]
     throttle_classes: list = []
+    for_retiring_agents = False   # see AgentAuthentication
 
     @property
     def agent(self) -> Agent:

@@ -13,6 +13,8 @@ class CommandsAPI(AgentAPIView):
     """GET: the calling agent's pending commands (at most 200 jobs a call), oldest first. They stay pending
     until the agent reports on their jobs; a job id already seen is a duplicate."""
 
+    for_retiring_agents = True   # a deactivated agent still fetches its Deactivate agent command
+
     @extend_schema(tags=["agents"], operation_id="agent_commands", responses=inline_serializer("AgentCommands", {
         "commands": serializers.ListField(child=serializers.DictField(),
                                           help_text="agents.protocol command envelopes (type 'command').")}))

@@ -29,6 +29,8 @@ IngestAnswer = inline_serializer("IngestAnswer", {
 
 
 class MessagesView(AgentAPIView):
+    for_retiring_agents = True   # a deactivated agent still reports on its jobs (ingest takes only those)
+
     @extend_schema(
         summary="Send agent messages (telemetry, enroll, heartbeat, event)",
         description="One envelope of agents/protocol.py, or a list of them; the same payloads as MQTT. "

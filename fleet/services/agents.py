@@ -741,14 +741,17 @@ def deactivate_agent(agent: Agent, *, user=None, now=None) -> Agent:
     agent = Agent.objects.select_for_update().get(pk=agent.pk)
     if agent.activation == Activation.DEACTIVATED:
         return agent
-    if agent_status(agent, now) == COMMUNICATING:
+    told = agent_status(agent, now) == COMMUNICATING
+    if told:
         task_services.create_task(agent.organization, TaskType.DEACTIVATE_AGENT, agents=[agent], user=user)
     printers = list(Printer.objects.enrolled().filter(agent=agent))
     if printers:
         printer_services.unenroll_printers(agent.organization, printers, user=user)
     now = now or timezone.now()
     _valid_codes(ActivationCode.objects.filter(agent=agent), now).update(expired_at=now)
-    agent.activation, agent.secret_digest = Activation.DEACTIVATED, ""
+    agent.activation = Activation.DEACTIVATED
+    if not told:   # a told agent keeps its secret until it reports on the job (task_services.retire_credentials)
+        agent.secret_digest = ""
     agent.save(update_fields=["activation", "secret_digest"])
     return agent
 

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from agents.protocol import Message, MessageType, ProtocolError, decode
 
-from ..choices import AgentType, Communication
+from ..choices import Activation, AgentType, Communication
 from ..models import (
     Agent,
     Alert,
@@ -123,6 +123,13 @@ def ingest(messages, *, device_id: str | None = None, now: datetime | None = Non
     return result
 
 
+def _retiring(agent: Agent, message) -> bool:
+    """A deactivated agent that still holds its secret (its Deactivate agent job is open) may report on its
+    jobs, and nothing else."""
+    return (agent.activation == Activation.DEACTIVATED and bool(agent.secret_digest)
+            and message.type == MessageType.EVENT)
+
+
 class _Batch:
     """One batch in one transaction: checks, then each kind of message in bulk."""
 
@@ -136,7 +143,7 @@ class _Batch:
             agent = agents.get(message.agent)
             if device is None or message.agent != device:
                 self._refuse(f"message {message.id} names agent {message.agent!r} but came from {device!r}")
-            elif agent is None or not agent.is_active:
+            elif agent is None or not (agent.is_active or _retiring(agent, message)):
                 self._refuse(f"message {message.id}: agent {message.agent!r} is unknown or not activated")
             elif message.id in seen:
                 self.result.duplicates += 1

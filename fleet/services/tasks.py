@@ -21,14 +21,14 @@ from collections.abc import Iterable, Mapping
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from accounts.access import effective_permissions, is_descendant, visible_organizations
 from agents.protocol import Event, JobState
 
-from ..choices import JOB_OPEN, Communication, JobStatus, TaskStatus, TaskType
+from ..choices import JOB_OPEN, Activation, Communication, JobStatus, TaskStatus, TaskType
 from ..models import Agent, Job, Printer, Task, TaskFile
 from . import commands
 
@@ -242,7 +242,19 @@ def record_event(agent, event: Event) -> Job | None:
             _apply(job, event, now)
             if job.status != was:
                 _move_count(job.task, was, job.status, now)
+            if job.task.task_type == TaskType.DEACTIVATE_AGENT and job.status not in JOB_OPEN:
+                retire_credentials()
     return job
+
+
+def retire_credentials() -> int:
+    """A deactivated agent keeps its secret only while its Deactivate agent job is open, so that it can fetch
+    the command and report that it stopped; once the job is over (completed, failed, stopped or expired) the
+    secret is gone. Returns how many agents lost theirs."""
+    open_job = Job.objects.filter(agent=OuterRef("pk"), task__task_type=TaskType.DEACTIVATE_AGENT,
+                                  status__in=JOB_OPEN)
+    return (Agent.objects.filter(activation=Activation.DEACTIVATED).exclude(secret_digest="")
+            .exclude(Exists(open_job)).update(secret_digest=""))
 
 
 # ---------------------------------------------------------------------------------------------- stop, expire
@@ -277,6 +289,7 @@ def stop_task(task, *, user=None, organization_ids=None) -> int:
     for child in Task.objects.filter(pk__in=task_ids).exclude(pk=task.pk):
         refresh_status(child, now=now, cascade=False)
     refresh_status(task, now=now)
+    retire_credentials()
     return stopped
 
 
@@ -306,6 +319,7 @@ def expire_jobs(*, now=None) -> int:
         return 0
     expired = stale.update(status=JobStatus.EXPIRED, finished_at=now, message=EXPIRED_MESSAGE)
     _refresh_tasks(task_ids, now)
+    retire_credentials()
     return expired
 
 

@@ -325,8 +325,14 @@ def test_deactivate_unenrolls_printers_keeps_data_revokes_credentials(acme):
     printer = enrolled_printer(agent, "P1")
     svc.deactivate_agent(agent)
     agent.refresh_from_db()
-    assert agent.activation == Activation.DEACTIVATED and agent.secret_digest == ""
-    assert not agent.check_secret(activated.secret)
+    # it was communicating: it keeps its secret only until it has reported on its Deactivate agent job
+    assert agent.activation == Activation.DEACTIVATED and agent.check_secret(activated.secret)
+    Job.objects.filter(task__task_type=TaskType.DEACTIVATE_AGENT).update(
+        created_at=timezone.now() - timedelta(days=8))
+    from fleet.services.tasks import expire_jobs
+    expire_jobs()
+    agent.refresh_from_db()
+    assert agent.secret_digest == "" and not agent.check_secret(activated.secret)
     assert not Printer.objects.enrolled().filter(pk=printer.pk).exists()
     assert Printer.objects.filter(pk=printer.pk).exists()          # "Device data ... is also retained."
     deactivation = Task.objects.get(task_type=TaskType.DEACTIVATE_AGENT)   # it was communicating
@@ -340,6 +346,8 @@ def test_deactivating_a_silent_agent_sends_nothing(acme):
     activate(agent, now=long_ago)
     svc.deactivate_agent(agent)
     assert not Task.objects.filter(task_type=TaskType.DEACTIVATE_AGENT).exists()
+    agent.refresh_from_db()
+    assert agent.secret_digest == ""                               # nothing to wait for
 
 
 def test_restore_with_a_new_code(acme):

@@ -55,6 +55,23 @@ def test_one_envelope_is_applied_and_answered_with_counts(agent):
     assert printer.status == "ready" and printer.last_data_refresh == T0
 
 
+def test_a_deactivated_agent_fetches_its_stop_command_reports_it_and_is_then_locked_out(acme, agent):
+    from fleet.choices import JobStatus, TaskType
+    from fleet.models import Job
+    from fleet.services.agents import deactivate_agent
+
+    client = client_for(agent)
+    assert post(client, envelope(agent, "heartbeat", {"version": "1.0"})).status_code == 202   # communicating
+    deactivate_agent(agent)
+    assert post(client, telemetry(agent, report("SN1"))).json()["refused"] == 1   # no more data
+    commands = client.get(reverse("agents-api:commands")).json()["commands"]
+    job_id = next(c["body"]["job"] for c in commands if c["body"]["command"] == "deactivate")
+    done = envelope(agent, "event", {"job": job_id, "state": "completed"})
+    assert post(client, done).json()["applied"] == 1
+    assert Job.objects.get(pk=job_id, task__task_type=TaskType.DEACTIVATE_AGENT).status == JobStatus.COMPLETED
+    assert client.get(reverse("agents-api:commands")).status_code == 401            # the secret is gone
+
+
 def test_a_list_of_envelopes_counts_duplicates_and_refused_reports(agent):
     make_printer(agent, "SN1")
     first = telemetry(agent, report("SN1", T0))

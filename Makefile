@@ -23,10 +23,10 @@ migrate: install
 	$(PY) manage.py migrate --no-input -v 0
 
 demo: migrate
-	$(PY) manage.py seed_demo --printers 100
+	$(PY) manage.py seed_demo --printers 100 --lab-agent var/demo-agent
 
 run: demo
-	@echo "lexcloud on http://127.0.0.1:8000 (mail sink on 127.0.0.1:1025, Ctrl-C stops everything)"
+	@echo "lexcloud on http://127.0.0.1:8000 (mail sink on 127.0.0.1:1025; simulated lab printers on 127.0.1.1-10 found by the Lab Fleet Agent, its page on http://127.0.0.1:8081; Ctrl-C stops everything)"
 	$(VENV)/bin/honcho start -f Procfile
 
 test: install

@@ -11,12 +11,13 @@ import ipaddress
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from django.utils import timezone
 
 from agents import protocol
 
-from .choices import AgentType, CodeKind
+from .choices import AgentType, CodeKind, CriterionKind
 from .models import Agent, Printer, PrinterModel
 from .services import agents as agent_services
 from .services.ingest import IngestResult, ingest
@@ -205,3 +206,37 @@ class DemoPrinter:
 
 def _iso(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# ------------------------------------------------------------------------------------ the live lab fleet
+LAB_AGENT_NAME = "Lab Fleet Agent"
+LAB_RANGE = "127.0.1.1-127.0.1.10"     # agents/simulator/scenarios/demo.toml
+LAB_PORT = 16161
+
+
+def lab_agent_config(org, folder: Path, server: str) -> Path | None:
+    """The Fleet Agent that `make run` starts beside the simulated lab fleet (Procfile `agent`, `printers`):
+    its definition (the lab range on the simulator's port, discovery every hour, refresh every 15 minutes)
+    and a configuration file with a fresh activation code, so that it activates itself silently on its first
+    start. None when it is already activated (its state directory keeps its credentials)."""
+    agent = Agent.objects.filter(organization=org, kind=AgentType.FLEET, name=LAB_AGENT_NAME).first()
+    if agent is None:
+        lab = agent_services.ProfileSpec(name="Lab", version="v2c", community="public", timeout=2, retries=1,
+                                         port=LAB_PORT)
+        agent = agent_services.save_fleet_agent(
+            org, name=LAB_AGENT_NAME, description="Discovers the simulated printers of `make run`.",
+            settings_=agent_services.FleetSettings(discovery_interval=1, refresh_interval=15),
+            profiles=[agent_services.default_profile_spec(), lab],
+            criteria=[agent_services.CriterionSpec(CriterionKind.INCLUDE, LAB_RANGE, "Lab")])
+    state = folder / "state"
+    if agent.is_active and (state / "credentials.json").exists():
+        return None
+    code = agent_services.generate_activation_code(agent)
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "agent.toml"
+    config.write_text(
+        "# Written by `manage.py seed_demo`: the lab Fleet Agent of `make run` (silent activation).\n"
+        f'server = "{server}"\nactivation_code = "{code.code}"\nstate_dir = "{state}"\n'
+        'mqtt_url = "-"              # REST only: the embedded stack has no MQTT broker\n'
+        "host_name = \"lab-agent.lexcloud.test\"\n\n[web]\nport = 8081\n")
+    return config

@@ -40,3 +40,6 @@ def test_procfile_runs_web_worker_beat_and_the_mail_sink():
     procs = dict(line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line.strip())
     assert {"web", "worker", "beat", "mail"} <= set(procs)
     assert "filesystem" not in procs["worker"]  # the transport comes from settings, not the command line
+    # the simulated lab fleet and the Fleet Agent that discovers it, configured by `make demo`
+    assert "demo.toml" in procs["printers"] and "var/demo-agent/agent.toml" in procs["agent"]
+    assert "--lab-agent var/demo-agent" in (ROOT / "Makefile").read_text()

@@ -39,3 +39,24 @@ def test_seed_demo_builds_a_fleet_with_history_and_reruns_without_changes(db):
 def test_without_printers_seed_demo_creates_no_fleet(db):
     call_command("seed_demo", stdout=StringIO())
     assert not Printer.objects.exists() and not Agent.objects.exists()
+
+
+def test_the_lab_agent_config_activates_the_lab_fleet_agent_silently(acme, tmp_path):
+    """`seed_demo --lab-agent DIR` defines the Lab Fleet Agent (the simulator's range and port) and writes a
+    configuration that the agent runtime reads, with a valid activation code; once activated, it is left alone."""
+    from agents.core.config import AgentConfig
+    from fleet.demo import LAB_AGENT_NAME, lab_agent_config
+    from fleet.models import Agent
+    from fleet.services import agents as agent_services
+
+    path = lab_agent_config(acme, tmp_path, "http://127.0.0.1:8000")
+    config = AgentConfig.load(path, "fleet")
+    assert config.server == "http://127.0.0.1:8000" and config.mqtt_url == "-" and config.web.port == 8081
+    agent = Agent.objects.get(organization=acme, name=LAB_AGENT_NAME)
+    definition = agent_services.definition_document(agent)
+    assert definition["criteria"]["include"] == [{"address": "127.0.1.1-127.0.1.10", "profile": "Lab"}]
+    assert {p["name"]: p["port"] for p in definition["snmp_profiles"]}["Lab"] == 16161
+    activated = agent_services.activate(config.activation_code, kind="fleet")
+    config.state_dir.mkdir(parents=True, exist_ok=True)
+    (config.state_dir / "credentials.json").write_text("{}")   # as the runtime leaves it after activating
+    assert activated.agent == agent and lab_agent_config(acme, tmp_path, "http://127.0.0.1:8000") is None

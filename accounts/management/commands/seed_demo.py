@@ -24,13 +24,26 @@ class Command(BaseCommand):
         parser.add_argument("--printers", type=int, default=0, metavar="N",
                             help="also give Acme a Fleet Agent and N simulated printers (fleet.demo)")
         parser.add_argument("--days", type=int, default=90, help="days of counter history of those printers")
+        parser.add_argument("--lab-agent", metavar="DIR",
+                            help="also define the Lab Fleet Agent of the simulated lab fleet and write its "
+                                 "configuration (with an activation code) to DIR/agent.toml")
 
-    def handle(self, *args, password, printers, days, **options):
+    def handle(self, *args, password, printers, days, lab_agent, **options):
         customer = self._accounts(password)
         if printers > 0:
             from fleet.demo import seed_printers
 
             seed_printers(customer, printers, days=days, write=self.stdout.write)
+        if lab_agent:
+            from pathlib import Path
+
+            from django.conf import settings
+
+            from fleet.demo import lab_agent_config
+
+            config = lab_agent_config(customer, Path(lab_agent), settings.BASE_URL)
+            self.stdout.write(f"Lab Fleet Agent: {'configuration written to ' + str(config) if config else 'activated'}"
+                              " (the simulated lab fleet is on 127.0.1.1-127.0.1.10, SNMP port 16161)")
 
     @transaction.atomic
     def _accounts(self, password):

@@ -133,6 +133,7 @@ CELERY_BEAT_SCHEDULE = {
     "fleet-days-to-replace": {"task": "fleet.tasks.predict_days_to_replace", "schedule": 86400.0},
     "fleet-update-communication": {"task": "fleet.tasks.update_communication", "schedule": 120.0},
     "fleet-purge-ingest-records": {"task": "fleet.tasks.purge_ingest_records", "schedule": 86400.0},
+    "print-purge-jobs": {"task": "printmgmt.tasks.purge_print_jobs", "schedule": 300.0},
 }
 AUTH_AUDIT_RETENTION_DAYS = env.int("AUTH_AUDIT_RETENTION_DAYS", default=90)  # device authentication audit
 
@@ -172,6 +173,16 @@ FLEET_JOB_IN_PROGRESS_TIMEOUT = timedelta(hours=24)
 FLEET_TASK_FILE_LIFETIME = timedelta(days=7)
 FLEET_TASK_FILE_MAX_BYTES = 50 * 1024 * 1024
 
+# Print Management (docs/decisions/0013): the organizations' submission addresses are
+# <username>@print.<PRINT_EMAIL_DOMAIN>; documents larger than PRINT_MAX_UPLOAD_BYTES are refused on every path;
+# LibreOffice (PRINT_SOFFICE) renders office documents within PRINT_CONVERSION_TIMEOUT seconds; Analytics reads
+# job history for PRINT_HISTORY_RETENTION_DAYS (the Print Job History page shows the organization's window).
+PRINT_EMAIL_DOMAIN = env.str("PRINT_EMAIL_DOMAIN", default="lexcloud.localhost")
+PRINT_MAX_UPLOAD_BYTES = env.int("PRINT_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
+PRINT_CONVERSION_TIMEOUT = env.int("PRINT_CONVERSION_TIMEOUT", default=120)
+PRINT_SOFFICE = env.str("PRINT_SOFFICE", default="soffice")
+PRINT_HISTORY_RETENTION_DAYS = env.int("PRINT_HISTORY_RETENTION_DAYS", default=760)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -205,6 +216,12 @@ SPECTACULAR_SETTINGS = {
         "CodeKindEnum": "fleet.choices.CodeKind",
         "PrinterStatusEnum": "fleet.choices.Status",
         "CommunicationEnum": "fleet.choices.Communication",
+        "PrintAssignByEnum": "printmgmt.choices.AssignBy",
+        "PrintPeriodUnitEnum": "printmgmt.choices.PeriodUnit",
+        "PrintJobStateEnum": "printmgmt.choices.JobState",
+        "PrintJobSourceEnum": "printmgmt.choices.JobSource",
+        "DocumentFormatEnum": "printmgmt.choices.DocumentFormat",
+        "PrintHistoryResultEnum": "printmgmt.choices.HistoryResult",
     },
 }
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/device/v1/", include("accounts.api.device")),
     path("api/v1/", include("fleet.api.urls")),
     path("api/agents/v1/", include("fleet.api.device_urls")),
+    path("api/v1/", include("printmgmt.api.urls")),
     path("oauth/", include("accounts.oauth_urls")),
     path("", include("accounts.urls")),
     path("o/<uuid:org_id>/fleet/", include("fleet.urls")),

@@ -1,8 +1,14 @@
+"""Print Management pages under /o/<org_id>/print/."""
 from django.urls import path
 
-from accounts.views.portal import PortalHomeView
+from .views import administration, delegates, history, queue
+from .views.base import PrintHomeView
 
 app_name = "printmgmt"
 urlpatterns = [
-    path("", PortalHomeView.as_view(portal="print", permission=None), name="home"),
+    path("", PrintHomeView.as_view(), name="home"),
+    *queue.urlpatterns,
+    *delegates.urlpatterns,
+    *history.urlpatterns,
+    *administration.urlpatterns,
 ]

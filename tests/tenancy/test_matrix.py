@@ -94,7 +94,7 @@ def world(partner, acme, globex):
 
         application, _secret = create_application(org, f"Printer of {org.name}")
         return {"user_id": user.pk, "group_id": group.pk, "import_id": imp.pk, "application_id": application.pk,
-                "badge_id": badge.pk, **fleet_objects(org, user)}
+                "badge_id": badge.pk, **fleet_objects(org, user), **print_objects(org, user)}
 
     return {"acme": acme, "globex": globex, "partner": partner, "acme_objs": objects(acme),
             "globex_objs": objects(globex)}
@@ -140,6 +140,25 @@ def fleet_objects(org, user):
     return {"printer_id": printer.pk, "agent_id": agent.pk, "profile_id": profile.pk, "criterion_id": criterion.pk,
             "tag_id": tag.pk, "view_id": view.pk, "filter_group_id": group.pk, "pre_enrollment_id": pre.pk,
             "task_id": task.pk, "job_id": job.pk, "file_id": file.pk}
+
+
+def print_objects(org, user):
+    """One Print Management object of every kind a print URL names (a held job, a delegate)."""
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from printmgmt.choices import JobState
+    from printmgmt.models import Delegate, PrintJob
+
+    job = PrintJob(organization=org, owner=user, title="matrix.pdf", file_name="matrix.pdf", format="pdf",
+                   state=JobState.HELD, pages=1, expires_at=timezone.now() + timedelta(days=1))
+    job.original.save("matrix.pdf", ContentFile(b"%PDF-1.4 matrix"), save=False)
+    job.save()
+    other = make_user(org, f"delegate@{org.name.lower()}.test")
+    delegate = Delegate.objects.create(organization=org, delegator=user, delegate=other)
+    return {"print_job_id": job.pk, "delegate_id": delegate.pk}
 
 
 def _role_for(permission, org):

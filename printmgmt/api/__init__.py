@@ -1,0 +1,1 @@
+"""Print Management API under /api/v1/organizations/{org_id}/print/ (session or token users, through the gate)."""

@@ -3,25 +3,8 @@
 (function () {
   "use strict";
 
-  // Dialogs: <a href="#dialog-id" data-dialog-open> opens it as a modal; [data-dialog-close] closes it.
-  document.addEventListener("click", function (event) {
-    var opener = event.target.closest("[data-dialog-open]");
-    if (opener) {
-      var dialog = document.getElementById((opener.getAttribute("href") || "").replace("#", "") || opener.getAttribute("data-dialog-open"));
-      if (!dialog || typeof dialog.showModal !== "function") return;
-      event.preventDefault();
-      var menu = opener.closest("details.menu");
-      if (menu) menu.removeAttribute("open");
-      syncSelection();
-      dialog.showModal();
-      return;
-    }
-    var closer = event.target.closest("[data-dialog-close]");
-    if (closer && closer.closest("dialog")) {
-      event.preventDefault();
-      closer.closest("dialog").close();
-    }
-  });
+  // Dialogs open through static/lexcloud/app.js; the action dialogs show the current selection.
+  document.addEventListener("lexcloud:dialog-open", function () { syncSelection(); });
 
   // The printers selected on the page (the listing's checkboxes named "printer", outside the action forms).
   function selectedPrinters() {

@@ -2,6 +2,29 @@
 (function () {
   "use strict";
 
+  // Dialogs: <a href="#dialog-id" data-dialog-open> (or data-dialog-open="dialog-id") opens that <dialog> as a
+  // modal, closing the menu it sits in; [data-dialog-close] closes it. Without JavaScript the dialog opens as the
+  // link's #target (see app.css). A page that prepares its dialog listens for "lexcloud:dialog-open" on it.
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest("[data-dialog-open]");
+    if (opener) {
+      var id = (opener.getAttribute("href") || "").replace("#", "") || opener.getAttribute("data-dialog-open");
+      var dialog = document.getElementById(id);
+      if (!dialog || typeof dialog.showModal !== "function") return;
+      event.preventDefault();
+      var menu = opener.closest("details.menu");
+      if (menu) menu.removeAttribute("open");
+      dialog.dispatchEvent(new CustomEvent("lexcloud:dialog-open", {bubbles: true}));
+      dialog.showModal();
+      return;
+    }
+    var closer = event.target.closest("[data-dialog-close]");
+    if (closer && closer.closest("dialog")) {
+      event.preventDefault();
+      closer.closest("dialog").close();
+    }
+  });
+
   // Close other dropdown menus when one opens, and all of them on an outside click.
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details.menu[open]").forEach(function (menu) {

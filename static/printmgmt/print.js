@@ -3,23 +3,7 @@
 (function () {
   "use strict";
 
-  // Dialogs: <a href="#dialog-id" data-dialog-open> opens it as a modal; [data-dialog-close] closes it
-  // (without JavaScript the dialog opens as the link's #target, see app.css).
-  document.addEventListener("click", function (event) {
-    var opener = event.target.closest("[data-dialog-open]");
-    if (opener) {
-      var dialog = document.getElementById((opener.getAttribute("href") || "").replace("#", ""));
-      if (!dialog || typeof dialog.showModal !== "function") return;
-      event.preventDefault();
-      dialog.showModal();
-      return;
-    }
-    var closer = event.target.closest("[data-dialog-close]");
-    if (closer && closer.closest("dialog")) {
-      event.preventDefault();
-      closer.closest("dialog").close();
-    }
-  });
+  // Dialogs ([data-dialog-open], [data-dialog-close]) are opened and closed by static/lexcloud/app.js.
   function listFiles(zone, files) {
     var list = zone.querySelector("[data-dropzone-files]");
     if (!list) return;

@@ -43,7 +43,7 @@ class Validator(OAuth2Validator):
 @method_decorator(csrf_exempt, name="dispatch")
 class TokenView(BaseTokenView):
     """`POST /oauth/token`: client credentials in a JSON body (the guide's form), a form body, or HTTP Basic;
-    answers `{"access_token", "token_type": "Bearer", "expires_in": 7200, "scope"}`, or 401 with
+    answers `{"access_token", "token_type": "Bearer", "expires_in": 7200, "scope", "created_at"}`, or 401 with
     `{"error": "invalid_client"}` for unknown, wrong or revoked credentials. A token issued marks the
     application's "Last used" (Applications tab)."""
 
@@ -54,9 +54,24 @@ class TokenView(BaseTokenView):
 
             from .services.applications import touch_application
 
-            issued = json.loads(response.content).get("access_token") or ""
+            body = json.loads(response.content)
+            issued = body.get("access_token") or ""
             checksum = hashlib.sha256(issued.encode("utf-8")).hexdigest()  # DOT's indexed token lookup
-            token = get_access_token_model().objects.filter(token_checksum=checksum).only("application_id").first()
+            token = (get_access_token_model().objects.filter(token_checksum=checksum)
+                     .only("application_id", "created", "application__kind").select_related("application").first())
             if token is not None and token.application_id:
                 touch_application(token.application_id)
+                response.content = json.dumps(guide_token_body(body, token)).encode("utf-8")
         return response
+
+
+def guide_token_body(body: dict, token) -> dict:
+    """The integration API's Retrieve Token answer (issue 8): `created_at` (Unix seconds) added for every
+    client; integration applications get `token_type` in the guide's lower case ("bearer": RFC 6749 makes it
+    case-insensitive, printers and agents keep DOT's "Bearer")."""
+    from .choices import ApplicationKind
+
+    body = {**body, "created_at": int(token.created.timestamp())}
+    if token.application.kind == ApplicationKind.INTEGRATION:
+        body["token_type"] = "bearer"
+    return body

@@ -4,7 +4,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["bench_import.py", "bench_user_list.py", "bench_badge_auth.py", "bench_printer_list.py", "bench_ingest.py"]
+BENCHES = ["bench_import.py", "bench_user_list.py", "bench_badge_auth.py", "bench_printer_list.py", "bench_ingest.py",
+           "bench_integration_api.py"]
 
 
 def main() -> int:

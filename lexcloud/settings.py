@@ -235,6 +235,10 @@ OAUTH2_PROVIDER = {
     "SCOPES": {"device": "Printer and device API", "agent": "Agent API", "integration": "Integration API"},
     "DEFAULT_SCOPES": ["device", "agent", "integration"],
 }
+# Fleet integration API rate limit per application (token bucket): a burst of INTEGRATION_API_BURST calls,
+# then one call every INTEGRATION_API_REFILL_SECONDS (default 300 calls a minute sustained).
+INTEGRATION_API_BURST = env.int("INTEGRATION_API_BURST", default=120)
+INTEGRATION_API_REFILL_SECONDS = env.float("INTEGRATION_API_REFILL_SECONDS", default=0.2)
 
 IMPORT_MAX_BYTES = 1024 * 1024  # "The size of the CSV file must not exceed 1MB."
 

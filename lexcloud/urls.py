@@ -3,6 +3,8 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from fleet.api.integration import urls as integration_urls
+
 from .health import healthz
 
 urlpatterns = [
@@ -15,6 +17,10 @@ urlpatterns = [
     path("api/agents/v1/", include("fleet.api.device_urls")),
     path("api/v1/", include("printmgmt.api.urls")),
     path("oauth/", include("accounts.oauth_urls")),
+    # the Fleet integration API (guide appendix): at the root and under the guide's path prefix
+    path("", include((integration_urls.urlpatterns, "integration"))),
+    path("cfm/fleetmgmt-integration-service/", include((integration_urls.prefixed_urlpatterns, "integration-cfm"))),
+    path("api/v1/", include((integration_urls.admin_urlpatterns, "integration-admin"))),
     path("", include("accounts.urls")),
     path("o/<uuid:org_id>/fleet/", include("fleet.urls")),
     path("o/<uuid:org_id>/print/", include("printmgmt.urls")),

@@ -9,6 +9,7 @@ from .agents import (
     SnmpProfile,
 )
 from .catalog import PrinterModel
+from .integration import IntegrationAccess
 from .printers import (
     Alert,
     CounterSnapshot,
@@ -25,6 +26,6 @@ from .printers import (
 from .tasks import Job, Task, TaskFile
 
 __all__ = ["ActivationCode", "Agent", "Alert", "CounterSnapshot", "DiagnosticEvent", "DiscoveryCriterion",
-           "EnrollmentCode", "FilterGroup", "Job", "PreEnrollment", "Printer", "PrinterEnrollmentCode",
+           "EnrollmentCode", "FilterGroup", "IntegrationAccess", "Job", "PreEnrollment", "Printer", "PrinterEnrollmentCode",
            "PrinterModel", "PrinterView", "ProcessedMessage", "SnmpProfile", "Supply", "SupplyLevel", "Tag",
            "Task", "TaskFile", "ViewPreference"]

@@ -63,6 +63,7 @@ class Printer(models.Model):
     firmware = models.CharField(max_length=64, blank=True)
     esf_version = models.CharField(max_length=32, blank=True)
     firmware_update_available = models.BooleanField(default=False)
+    firmware_changed_at = models.DateTimeField(null=True, blank=True)  # integration API baseFirmwareLastModifiedDate
     # state
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.UNKNOWN)
     status_text = models.CharField(max_length=255, blank=True)
@@ -107,7 +108,10 @@ class Printer(models.Model):
                    models.Index(fields=["organization", "ip_address", "id"], condition=Q(unenrolled_at__isnull=True),
                                 name="printer_enrolled_ip"),
                    models.Index(fields=["organization", "model_name"], condition=Q(unenrolled_at__isnull=True),
-                                name="printer_enrolled_model")]
+                                name="printer_enrolled_model"),
+                   # the integration API pages enrolled printers in id order (an index-only scan, deep pages too)
+                   models.Index(fields=["id", "organization"], condition=Q(unenrolled_at__isnull=True),
+                                name="printer_enrolled_id_org")]
 
     def __str__(self):
         return self.name or str(self.ip_address or "") or self.serial
@@ -135,6 +139,11 @@ class Supply(models.Model):
     sides = models.BigIntegerField(null=True, blank=True)
     installed_at = models.DateTimeField(null=True, blank=True)
     genuine = models.BooleanField(null=True, blank=True)
+    # integration API fields no agent reports yet (null / "UNKNOWN" until one does)
+    # db_default: ingest writes supplies and events with explicit column lists (fleet.services.ingest)
+    supply_state = models.CharField(max_length=16, blank=True, default="", db_default="")  # "AUTHENTIC", ...
+    prebate = models.BooleanField(null=True, blank=True)             # a return-program cartridge
+    coverage_last_job = models.FloatField(null=True, blank=True)
     days_to_replace = models.PositiveIntegerField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -199,6 +208,7 @@ class DiagnosticEvent(models.Model):
     error_reason = models.CharField(max_length=32, blank=True)
     error_type = models.CharField(max_length=32, blank=True)
     page_count = models.BigIntegerField(null=True, blank=True)
+    collector_id = models.CharField(max_length=32, blank=True, default="", db_default="")  # API collectorId
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
 

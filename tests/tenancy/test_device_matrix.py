@@ -129,3 +129,63 @@ def test_a_printer_of_another_organization_cannot_register_a_badge_for_the_user(
     assert mail.outbox == []
     assert not Badge.objects.filter(badge_id="fresh").exists()
     assert not BadgeRegistration.objects.exists()
+
+
+# --- the Fleet integration API (issue 8): routes authenticated by an integration application's token ---------
+
+INTEGRATION_PREFIXES = ("v1.0/", "assets/", "cfm/fleetmgmt-integration-service/")
+INTEGRATION_ROUTES = sorted({name: route for name, route in _walk(get_resolver().url_patterns)
+                             if route.startswith(INTEGRATION_PREFIXES)}.items())
+# Every integration route and how to read the serial numbers out of its answer.
+INTEGRATION_CALLS = {
+    **{f"{ns}:{name}": "page" for ns in ("integration", "integration-cfm")
+       for name in ("assets", "supplies", "diagnostics", "alerts", "counters")},
+    "integration:inventory-counters": "list",
+    "integration-cfm:inventory-counters": "list",
+}
+
+
+@pytest.fixture
+def fleets(partner, acme, globex):
+    """A printer in each organization and an integration application (with a token) in each."""
+    from accounts.choices import ApplicationKind
+    from tests.fleet.test_integration_api_fixtures import full_printer, integration_app, token_for
+
+    tokens = {}
+    for org in (partner, acme, globex):
+        full_printer(org, f"{org.name.upper().replace(' ', '-')}-1")
+        tokens[org.name] = token_for(integration_app(org)[0])
+    tokens["device"] = token_for(integration_app(acme, "Lobby printer", kind=ApplicationKind.DEVICE)[0])
+    revoked = integration_app(acme, "Revoked connector")[0]
+    tokens["revoked"] = token_for(revoked)
+    type(revoked).objects.filter(pk=revoked.pk).update(revoked_at=timezone.now())
+    return tokens
+
+
+def _serials(client, name, token):
+    response = client.get(reverse(name), headers={"Authorization": f"Bearer {token}"} if token else {})
+    if response.status_code != 200:
+        return response.status_code
+    body = response.json()
+    items = body["content"] if INTEGRATION_CALLS[name] == "page" else body
+    return sorted(item["serialNumber"] for item in items)
+
+
+def test_every_integration_route_is_in_the_matrix():
+    assert len(INTEGRATION_ROUTES) == 12, INTEGRATION_ROUTES
+    missing = [name for name, _route in INTEGRATION_ROUTES if name not in INTEGRATION_CALLS]
+    assert not missing, f"integration routes missing from the matrix (add them to INTEGRATION_CALLS): {missing}"
+
+
+@pytest.mark.parametrize("name,route", INTEGRATION_ROUTES, ids=[n for n, _r in INTEGRATION_ROUTES])
+def test_integration_route(name, route, fleets, client):
+    assert name in INTEGRATION_CALLS, f"{name} is not in the integration matrix"
+    assert _serials(client, name, None) == 401, f"no token {route}"
+    assert _serials(client, name, "forged-token") == 401, f"unknown token {route}"
+    assert _serials(client, name, fleets["revoked"]) == 401, f"revoked application {route}"
+    assert _serials(client, name, fleets["device"]) == 403, f"a printer's token {route}"
+    # an organization's token: its own assets only, never a sibling's
+    assert _serials(client, name, fleets["Acme"]) == ["ACME-1"], route
+    assert _serials(client, name, fleets["Globex"]) == ["GLOBEX-1"], route
+    # a partner's token: its own and its children's
+    assert _serials(client, name, fleets["Demo Partner"]) == ["ACME-1", "DEMO-PARTNER-1", "GLOBEX-1"], route

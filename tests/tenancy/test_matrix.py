@@ -27,9 +27,10 @@ from tests.conftest import make_user
 
 PUBLIC = {"login", "logout", "password_reset", "password_reset_done", "password_reset_confirm",
           "password_reset_complete", "healthz", "api-schema", "api-docs"}
-# Routes authenticated by an application's token (printers, agents) or by a one-time link, not by a session:
-# their own matrix is tests/tenancy/test_device_matrix.py.
-DEVICE_PREFIXES = ("api/device/", "api/agents/", "oauth/", "badge-registration/")
+# Routes authenticated by an application's token (printers, agents, integrations) or by a one-time link, not by
+# a session: their own matrix is tests/tenancy/test_device_matrix.py.
+DEVICE_PREFIXES = ("api/device/", "api/agents/", "oauth/", "badge-registration/",
+                   "v1.0/", "assets/", "cfm/fleetmgmt-integration-service/")
 # Sign-in through an organization's identity provider: public by nature, protected by the protocol; their own
 # matrix is tests/tenancy/test_federation_matrix.py.
 FEDERATION_PREFIX = "federation/"

@@ -7,14 +7,19 @@ import socket
 from datetime import UTC, datetime
 
 from .. import __version__
-from .config import AgentConfig, Credentials, StateDir
+from .config import NATIVE, AgentConfig, Credentials, StateDir
 from .http import HttpError, RestClient
 
 log = logging.getLogger(__name__)
 
 
 class ActivationFailed(Exception):
-    """The server refused the code (invalid, expired, used up) or could not be reached."""
+    """The server refused the code (invalid, expired, used up) or could not be reached. `transient`: the
+    server was unreachable or failed (5xx, 429), so trying again soon may succeed; a refusal is not."""
+
+    def __init__(self, message: str, *, transient: bool = False):
+        super().__init__(message)
+        self.transient = transient
 
 
 def client_for(config: AgentConfig, credentials: Credentials | None = None, server: str = "") -> RestClient:
@@ -50,13 +55,36 @@ def activate(config: AgentConfig, state: StateDir, *, server: str = "", code: st
     address = _local_ip(urlparse(server).hostname or "")
     if address:
         body["ip_address"] = address
+    return _store(state, server, _post(client, "activate", body))
+
+
+def enroll_native(config: AgentConfig, state: StateDir, serial: str, identity: dict | None = None) -> Credentials:
+    """A Native-Agent printer enrolls itself: POST enroll with its (pre-enrolled) serial number, the
+    organization's enrollment code and what it knows about itself; the server creates its Native Agent,
+    enrolls the printer under it and answers the same credentials as `activate`."""
+    server = config.server.rstrip("/")
+    code = config.enrollment_code.strip()
+    if not server or not code or not serial:
+        raise ActivationFailed("The server URL, the enrollment code and the serial number are needed to enroll.")
+    body = {"serial": serial, "enrollment_code": code,
+            "identity": {k: v for k, v in (identity or {}).items() if v not in (None, "")}}
+    return _store(state, server, _post(client_for(config, server=server), "enroll", body))
+
+
+def _post(client: RestClient, route: str, body: dict) -> dict:
+    """POST without credentials; the server's refusal ("The ... code is invalid or expired.") as
+    ActivationFailed."""
     try:
-        answer = client.post_json("activate", body)
+        return client.post_json(route, body)
     except HttpError as error:
         message = error.body.get("error") if isinstance(error.body, dict) else str(error)
-        raise ActivationFailed(message or str(error)) from None
+        raise ActivationFailed(message or str(error), transient=error.status >= 500 or error.status == 429) from None
     except OSError as error:
-        raise ActivationFailed(f"The server could not be reached: {error}") from None
+        raise ActivationFailed(f"The server could not be reached: {error}", transient=True) from None
+
+
+def _store(state: StateDir, server: str, answer: dict) -> Credentials:
+    """The credentials answer of activate/enroll kept in the state directory (0600)."""
     credentials = Credentials(
         device_id=answer["device_id"], secret=answer["secret"], server=server,
         mqtt_url=(answer.get("mqtt") or {}).get("url", ""), organization=answer.get("organization") or {},
@@ -78,14 +106,18 @@ def fetch_definition(client: RestClient, state: StateDir) -> dict:
     return definition
 
 
-def ensure_activated(config: AgentConfig, state: StateDir) -> Credentials | None:
+def ensure_activated(config: AgentConfig, state: StateDir, identity: dict | None = None) -> Credentials | None:
     """Silent activation: credentials already on disk win; otherwise a code in the configuration activates
-    now. None when neither is there (the agent waits, showing "Activation required")."""
+    now (a Native Agent enrolls with its serial and the enrollment code, presenting `identity`). None when
+    neither is there (the agent waits, showing "Activation required")."""
     credentials = state.credentials()
     if credentials is not None:
         return credentials
-    if config.activation_code and config.server:
-        if state.deactivated_code() == config.activation_code.strip():
+    if config.silent_code and config.server:
+        if state.deactivated_code() == config.silent_code:
             return None   # deactivated by the server: only a new code (or `activate`) brings it back
+        if config.kind == NATIVE:
+            return enroll_native(config, state, config.serial or str((identity or {}).get("serial") or ""),
+                                 identity)
         return activate(config, state)
     return None

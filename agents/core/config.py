@@ -10,7 +10,7 @@ import tomllib
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-FLEET, LOCAL = "fleet", "local"
+FLEET, LOCAL, NATIVE = "fleet", "local", "native"
 CREDENTIALS_FILE = "credentials.json"
 DEFINITION_FILE = "definition.json"
 PRINTERS_FILE = "printers.json"
@@ -68,7 +68,15 @@ class AgentConfig:
     backoff_max: float = 300.0
     mqtt_grace_seconds: float = 10.0      # how long a configured broker may be down before REST takes over
     printers: list[dict] = field(default_factory=list)   # Local Agent: [{address, port, version, community...}]
+    serial: str = ""                      # Native Agent: the printer's own serial number (pre-enrolled)
+    enrollment_code: str = ""             # Native Agent: the organization's enrollment code
     web: WebSettings = field(default_factory=WebSettings)
+
+    @property
+    def silent_code(self) -> str:
+        """The code this configuration activates with on its own: the enrollment code of a Native Agent,
+        the activation code of the others."""
+        return (self.enrollment_code if self.kind == NATIVE else self.activation_code).strip()
 
     @classmethod
     def load(cls, path: str | Path | None, kind: str, **overrides) -> AgentConfig:
@@ -81,7 +89,7 @@ class AgentConfig:
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"{path}: unknown settings {', '.join(unknown)}")
-        web = WebSettings(**data.pop("web", {}))
+        web = WebSettings(**data.pop("web", {"enabled": kind != NATIVE}))   # a printer has its own page
         config = cls(kind=kind, web=web, **{k: v for k, v in data.items() if k != "kind"})
         for name, value in overrides.items():
             if value is None:

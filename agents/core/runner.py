@@ -6,6 +6,7 @@ re-reads of the definition. One asyncio loop; blocking network calls run in work
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import logging.handlers
 import threading
@@ -29,7 +30,17 @@ from ..protocol import (
 from .activation import ActivationFailed, client_for, ensure_activated, fetch_definition
 from .collector import Collector, profile_name
 from .commands import Dispatcher, Outcome
-from .config import FLEET, LOCAL, SCHEDULE_FILE, AgentConfig, Credentials, StateDir, read_json, write_private
+from .config import (
+    FLEET,
+    LOCAL,
+    NATIVE,
+    SCHEDULE_FILE,
+    AgentConfig,
+    Credentials,
+    StateDir,
+    read_json,
+    write_private,
+)
 from .http import HttpError, RestClient, Unreachable
 from .outbox import Outbox
 from .transport import CredentialsRejected, Transport, TransportSettings, check_broker, check_server
@@ -42,8 +53,13 @@ POLL_CONCURRENCY = 50
 DISCOVERY_CONCURRENCY = 50
 LOG_BYTES, LOG_BACKUPS = 5 * 1024 * 1024, 3
 UPLOAD_LIMIT = 45 * 1024 * 1024      # the server refuses job files above 50 MB
+TITLES = {FLEET: "Lexcloud Fleet Agent", LOCAL: "Lexcloud Local Agent", NATIVE: "Lexcloud Native Agent"}
+SELF_POLLING = (LOCAL, NATIVE)       # kinds that poll configured printers instead of discovering a range
 LEVELS = {"summary": logging.INFO, "detailed": logging.DEBUG, "debug": logging.DEBUG, "info": logging.INFO,
           "warning": logging.WARNING, "error": logging.ERROR}
+
+
+_running: contextvars.ContextVar = contextvars.ContextVar("agent_runtime", default=None)
 
 
 def utcnow() -> datetime:
@@ -131,6 +147,9 @@ class AgentRuntime:
         handler = logging.handlers.RotatingFileHandler(self.state.log_file, maxBytes=LOG_BYTES,
                                                        backupCount=LOG_BACKUPS, encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        # several runtimes in one process (Native-Agent printers of the simulator) share the "agents"
+        # logger: each file takes its own runtime's records (and those of threads outside any runtime)
+        handler.addFilter(lambda record: _running.get() in (None, self))
         logging.getLogger("agents").addHandler(handler)
         self._log_handler = handler
         self._apply_log_level()
@@ -193,6 +212,7 @@ class AgentRuntime:
 
     async def run(self) -> int:
         self.loop = asyncio.get_running_loop()
+        _running.set(self)   # this task's context: its child tasks and worker threads inherit it
         self._stop, self._wake_delivery, self._wake_commands = asyncio.Event(), asyncio.Event(), asyncio.Event()
         self._commands = asyncio.Queue()
         if self._stop_requested:
@@ -200,9 +220,8 @@ class AgentRuntime:
         self._configure_logging()
         web = self.config.web
         if web.enabled:
-            title = "Lexcloud Fleet Agent" if self.config.kind == FLEET else "Lexcloud Local Agent"
             self.page = start_page(self.status, self.test_connection, bind=web.bind, port=web.port,
-                                   password=web.password, title=title)
+                                   password=web.password, title=TITLES.get(self.config.kind, TITLES[FLEET]))
         try:
             if await self._activation() and not self.stopping:
                 await self._serve()
@@ -211,20 +230,36 @@ class AgentRuntime:
         return 0
 
     async def _activation(self) -> bool:
-        """Credentials from disk, or silent activation from the configured code; otherwise wait for them."""
+        """Credentials from disk, or silent activation from the configured code; otherwise wait for them.
+        A refused code is tried again after a minute, an unreachable or failing server sooner (back-off)."""
+        backoff = self.config.backoff_min
         while not self.stopping:
             try:
-                self.credentials = await asyncio.to_thread(ensure_activated, self.config, self.state)
+                identity = await self._own_identity()
+                self.credentials = await asyncio.to_thread(ensure_activated, self.config, self.state, identity)
             except ActivationFailed as error:
                 self.phase, self.error = "Activation failed", str(error)
                 log.error("activation failed: %s", error)
-                await self._pause(60)
+                await self._pause(min(backoff, 60) if error.transient else 60)
+                backoff = min(backoff * 2, 60)
                 continue
             if self.credentials:
                 return True
             self.phase = "Deactivated" if self.state.deactivated_code() is not None else "Activation required"
             await self._pause(2)   # `activate` run from another shell writes the credentials file
         return False
+
+    async def _own_identity(self) -> dict | None:
+        """A Native-Agent printer about to enroll reads who it is (serial, model, MAC, firmware...) the way
+        it reads everything else, through the collector; None for the other kinds or once enrolled."""
+        if self.config.kind != NATIVE or self.state.credentials() is not None:
+            return None
+        try:
+            found = await self.collector.discover(self._targets(), concurrency=1, delay_ms=0)
+        except Exception as error:
+            log.warning("could not read the printer's own identity: %s", error)
+            return None
+        return asdict(found[0].identity) if found else None
 
     async def _serve(self) -> None:
         self.outbox = Outbox(self.state.outbox_file)
@@ -301,7 +336,7 @@ class AgentRuntime:
         return changed
 
     def _interval_minutes(self) -> float:
-        if self.config.kind == LOCAL:
+        if self.config.kind in SELF_POLLING:
             return float(self.config.polling_interval_minutes or self.definition.get("polling_interval_minutes")
                          or 180)
         return float(self.definition.get("refresh_interval_minutes") or self.config.polling_interval_minutes
@@ -482,7 +517,7 @@ class AgentRuntime:
         self.outbox = None
         self.transport = None
         self.state.forget()
-        self.state.mark_deactivated(self.config.activation_code.strip(), utcnow().isoformat())
+        self.state.mark_deactivated(self.config.silent_code, utcnow().isoformat())
         self.credentials = None
         log.warning("deactivated: credentials forgotten")
 
@@ -509,7 +544,7 @@ class AgentRuntime:
         write_private(self.state.file(SCHEDULE_FILE), {**self._schedule(), **values})
 
     def _discovery_due(self, now: float) -> bool:
-        if self.config.kind == LOCAL:
+        if self.config.kind in SELF_POLLING:
             known = {p["address"] for p in self.printers.values()}
             return any(str(p.get("address")) not in known for p in self.config.printers)
         hours = float(self.definition.get("discovery_interval_hours") or 0)
@@ -539,7 +574,7 @@ class AgentRuntime:
         return self.collector.profile(self.definition, printer.get("profile", ""), printer.get("inline"))
 
     def _targets(self) -> list[tuple[str, Any]]:
-        if self.config.kind == LOCAL:
+        if self.config.kind in SELF_POLLING:
             targets = []
             for entry in self.config.printers:
                 inline = {k: v for k, v in entry.items() if k not in ("address", "profile")}
@@ -549,13 +584,14 @@ class AgentRuntime:
         return self.collector.targets(self.definition)
 
     async def discover_and_enroll(self, job: int | None = None) -> list:
-        """Discover, remember what answered, send an `enroll` message (with the discovery job), poll them."""
+        """Discover, remember what answered, send an `enroll` message (with the discovery job; not for a Native
+        Agent), poll them."""
         targets = self._targets()
         log.info("discovery of %d address(es)", len(targets))
         found = await self.collector.discover(targets, concurrency=DISCOVERY_CONCURRENCY,
                                               delay_ms=int(self.definition.get("network_delay_ms") or 0))
         inline = {str(e["address"]): {k: v for k, v in e.items() if k not in ("address", "profile")}
-                  for e in self.config.printers} if self.config.kind == LOCAL else {}
+                  for e in self.config.printers} if self.config.kind in SELF_POLLING else {}
         identities = []
         for item in found:
             identity = item.identity
@@ -568,8 +604,10 @@ class AgentRuntime:
             identities.append(identity)
         self.state.save_printers(self.printers)
         self._save_schedule(last_discovery=time.time())
-        for start in range(0, len(identities), protocol.MAX_PRINTERS_PER_MESSAGE):
-            self._queue(MessageType.ENROLL, Enroll(identities[start:start + protocol.MAX_PRINTERS_PER_MESSAGE],
+        # a Native Agent was enrolled with its printer at POST enroll; the server refuses `enroll` from it
+        enrolling = identities if self.config.kind != NATIVE else []
+        for start in range(0, len(enrolling), protocol.MAX_PRINTERS_PER_MESSAGE):
+            self._queue(MessageType.ENROLL, Enroll(enrolling[start:start + protocol.MAX_PRINTERS_PER_MESSAGE],
                                                    job=job))
         log.info("discovery found %d printer(s)", len(identities))
         if identities:

@@ -30,6 +30,13 @@
     fault = "timeout"                 # timeout | slow | malformed
     # community = "private"           # or: this printer answers another community only
     # delay = 2.0                     # seconds, for "slow"
+
+    [native]                          # Native-Agent printers (agents/simulator/native.py)
+    printers = 3                      # the first 3 printers enroll themselves and report on their own
+    server = "http://127.0.0.1:8000"
+    enrollment_code = "K7PQ2M"        # the organization's code; their serials must be pre-enrolled
+    state_dir = "/tmp/lexcloud-native"
+    # mqtt_url = "mqtt://127.0.0.1:1883"   # else the broker the server names at enrollment ("-": REST only)
 """
 from __future__ import annotations
 
@@ -84,6 +91,17 @@ class FaultSpec:
 
 
 @dataclass
+class NativeSpec:
+    """Native-Agent printers: the first `printers` of the fleet, enrolling at `server` with the code."""
+
+    printers: int = 0
+    server: str = ""
+    enrollment_code: str = ""
+    state_dir: str = ""
+    mqtt_url: str | None = None
+
+
+@dataclass
 class Scenario:
     printers: int = 10
     first_address: str = "127.0.1.1"
@@ -100,6 +118,7 @@ class Scenario:
     faults: list[FaultSpec] = field(default_factory=list)
     locations: list[str] = field(default_factory=list)
     contact: str = "helpdesk@example.com"
+    native: NativeSpec = field(default_factory=NativeSpec)
     source: str = ""
 
 
@@ -122,7 +141,7 @@ def load_scenario(source: str | Path | dict) -> Scenario:
 
 def _parse(raw: dict, origin: str) -> Scenario:
     known = {"printers", "first_address", "port", "community", "seed", "speed", "epoch", "models", "activity",
-             "alerts", "snmpv3", "faults", "locations", "contact"}
+             "alerts", "snmpv3", "faults", "locations", "contact", "native"}
     unknown = set(raw) - known
     if unknown:
         raise ValueError(f"{origin}: unknown scenario keys {sorted(unknown)}")
@@ -146,9 +165,12 @@ def _parse(raw: dict, origin: str) -> Scenario:
         users=[UsmUser(**user) for user in raw.get("snmpv3", {}).get("users", [])],
         faults=[FaultSpec(**_fault(item)) for item in raw.get("faults", [])],
         locations=[str(x) for x in raw.get("locations", [])],
-        contact=str(raw.get("contact", "helpdesk@example.com")), source=origin)
+        contact=str(raw.get("contact", "helpdesk@example.com")), native=_native(raw.get("native", {}), origin),
+        source=origin)
     if not 1 <= scenario.printers <= 10_000:
         raise ValueError(f"{origin}: printers must be 1..10000, not {scenario.printers}")
+    if not 0 <= scenario.native.printers <= scenario.printers:
+        raise ValueError(f"{origin}: [native] printers must be 0..{scenario.printers}, not {scenario.native.printers}")
     return scenario
 
 
@@ -157,3 +179,14 @@ def _fault(item: dict) -> dict:
     printers = item.pop("printers", item.pop("printer", []))
     item["printers"] = [printers] if isinstance(printers, int) else list(printers)
     return item
+
+
+def _native(item: dict, origin: str) -> NativeSpec:
+    """The [native] table: unknown keys are refused like everywhere else in a scenario."""
+    known = {f.name for f in fields(NativeSpec)}
+    unknown = set(item) - known
+    if unknown:
+        raise ValueError(f"{origin}: unknown [native] keys {sorted(unknown)}; known: {sorted(known)}")
+    return NativeSpec(printers=int(item.get("printers", 0)), server=str(item.get("server", "")),
+                      enrollment_code=str(item.get("enrollment_code", "")), state_dir=str(item.get("state_dir", "")),
+                      mqtt_url=str(item["mqtt_url"]) if item.get("mqtt_url") is not None else None)

@@ -14,6 +14,7 @@ from .printers import (
     Alert,
     CounterSnapshot,
     DiagnosticEvent,
+    FailedMessage,
     FilterGroup,
     Printer,
     PrinterView,
@@ -27,5 +28,5 @@ from .tasks import Job, Task, TaskFile
 
 __all__ = ["ActivationCode", "Agent", "Alert", "CounterSnapshot", "DiagnosticEvent", "DiscoveryCriterion",
            "EnrollmentCode", "FilterGroup", "IntegrationAccess", "Job", "PreEnrollment", "Printer", "PrinterEnrollmentCode",
-           "PrinterModel", "PrinterView", "ProcessedMessage", "SnmpProfile", "Supply", "SupplyLevel", "Tag",
+           "PrinterModel", "PrinterView", "FailedMessage", "ProcessedMessage", "SnmpProfile", "Supply", "SupplyLevel", "Tag",
            "Task", "TaskFile", "ViewPreference"]

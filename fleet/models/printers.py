@@ -250,6 +250,22 @@ class ProcessedMessage(models.Model):
         return self.message_id
 
 
+class FailedMessage(models.Model):
+    """A protocol message the server accepted but could not apply (a server fault: the agent was already told
+    "accepted" and has dropped it from its outbox). Kept so that nothing is lost: `manage.py ingest_failed`
+    lists them and applies them again once the fault is fixed."""
+
+    message_id = models.CharField(max_length=64, db_index=True)
+    device_id = models.CharField(max_length=64)
+    message_type = models.CharField(max_length=16)
+    payload = models.JSONField()            # the message as agents.protocol encodes it
+    error = models.TextField()
+    failed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self):
+        return f"{self.message_type} {self.message_id} from {self.device_id}"
+
+
 class PrinterView(models.Model):
     """A view of the Printers page: the identifier column and the ordered columns. System views have no
     organization and cannot be edited or deleted; custom views are shared with child organizations."""

@@ -29,6 +29,7 @@ from ..models import (
     Alert,
     CounterSnapshot,
     DiagnosticEvent,
+    FailedMessage,
     Printer,
     ProcessedMessage,
     Supply,
@@ -94,11 +95,13 @@ def decode_payloads(items) -> tuple[list[tuple[str | None, Message]], IngestResu
     return decoded, result
 
 
-def ingest(messages, *, device_id: str | None = None, now: datetime | None = None) -> IngestResult:
+def ingest(messages, *, device_id: str | None = None, now: datetime | None = None,
+           keep_failed: bool = True) -> IngestResult:
     """Apply decoded messages. `messages` are Message objects sent by `device_id` (the authenticated agent:
     REST caller, or the device id of the MQTT topic), or `(device_id, Message)` pairs for a batch that mixes
     devices. A batch that fails as a whole is applied again message by message, so that one bad message
-    costs only itself; a lost database connection is raised for the caller to retry."""
+    costs only itself, and is kept (FailedMessage, unless `keep_failed` is off) for a replay; a lost database
+    connection is raised for the caller to retry."""
     received = [m if isinstance(m, tuple) else (device_id, m) for m in messages]
     if not received:
         return IngestResult()
@@ -109,17 +112,19 @@ def ingest(messages, *, device_id: str | None = None, now: datetime | None = Non
             _Batch(received, now, result).apply()
     except (OperationalError, InterfaceError):
         raise
-    except Exception:
+    except Exception as error:
         if len(received) == 1:
             device, message = received[0]
             log.exception("ingest: message %s from %s could not be applied", message.id, device)
+            if keep_failed:
+                _keep_failed(device, message, error)
             result = IngestResult(errors=1)
-            result.problem(f"message {message.id}: could not be applied")
+            result.problem(f"message {message.id}: could not be applied ({type(error).__name__}: {error})"[:300])
             return result
         log.warning("ingest: a batch of %d messages failed; applying them one by one", len(received))
         result = IngestResult()
         for pair in received:
-            result.merge(ingest([pair], now=now))
+            result.merge(ingest([pair], now=now, keep_failed=keep_failed))
     return result
 
 
@@ -128,6 +133,36 @@ def _retiring(agent: Agent, message) -> bool:
     jobs, and nothing else."""
     return (agent.activation == Activation.DEACTIVATED and bool(agent.secret_digest)
             and message.type == MessageType.EVENT)
+
+
+def _keep_failed(device: str | None, message: Message, error: Exception) -> None:
+    """The agent has been (or will be) told "accepted" and forgets the message: keep it for a replay."""
+    FailedMessage.objects.create(message_id=message.id, device_id=device or message.agent,
+                                 message_type=message.type, payload=message.to_dict(),
+                                 error=f"{type(error).__name__}: {error}"[:2000])
+
+
+def replay_failed(*, limit: int | None = None) -> IngestResult:
+    """Apply the kept failed messages again, oldest first; those that apply (or turn out to be duplicates or
+    refused) are removed, those that fail again stay with their new error."""
+    total = IngestResult()
+    kept = FailedMessage.objects.order_by("failed_at", "pk")
+    for failed in (kept[:limit] if limit else kept):
+        try:
+            message = decode(failed.payload)
+        except ProtocolError as exc:
+            failed.error = f"ProtocolError: {exc}"
+            failed.save(update_fields=["error"])
+            total.errors += 1
+            continue
+        result = ingest([message], device_id=failed.device_id, keep_failed=False)
+        total.merge(result)
+        if result.errors:
+            failed.error = "; ".join(result.problems) or "failed again"
+            failed.save(update_fields=["error"])
+        else:
+            failed.delete()
+    return total
 
 
 class _Batch:

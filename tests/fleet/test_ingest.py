@@ -1,4 +1,5 @@
 """Telemetry ingest rules (fleet.services.ingest): state, history, idempotence, ordering, ownership."""
+import io
 from datetime import timedelta
 
 import pytest
@@ -309,3 +310,33 @@ def test_queries_per_batch_do_not_grow_with_the_batch(acme, agent):
             counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[2] and counts[1] == counts[3], counts
     assert max(counts) <= 20, counts
+
+
+def test_a_message_the_server_fails_to_apply_is_kept_and_replayed_once_the_fault_is_gone(agent, printer,
+                                                                                         monkeypatch):
+    """The agent is told "accepted" and drops the message from its outbox: the server must not lose it."""
+    from django.core.management import call_command
+
+    from fleet.models import FailedMessage
+
+    def fault(self, reports):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(ingest_service._Reports, "apply", fault)
+    result = send(agent, full_report(), message_id="m-fault")
+    assert result.errors == 1 and "disk full" in result.problems[0]
+    kept = FailedMessage.objects.get()
+    assert (kept.message_id, kept.device_id, kept.message_type) == ("m-fault", agent.device_id, "telemetry")
+    assert not ProcessedMessage.objects.filter(message_id="m-fault").exists()   # nothing half-written
+    printer.refresh_from_db()
+    assert printer.status != "warning"
+
+    call_command("ingest_failed", "--replay", stdout=io.StringIO())            # still failing: kept
+    assert FailedMessage.objects.get().error.count("disk full") == 1
+
+    monkeypatch.undo()
+    out = io.StringIO()
+    call_command("ingest_failed", "--replay", stdout=out)
+    assert "1 applied" in out.getvalue() and not FailedMessage.objects.exists()
+    printer.refresh_from_db()
+    assert printer.status == "warning" and Supply.objects.filter(printer=printer).count() == 3

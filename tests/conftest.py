@@ -110,3 +110,16 @@ def smtp_server(settings):
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     yield sink
     controller.stop()
+
+
+def pytest_collection_modifyitems(items):
+    """Every test that commits (transactional, live server) restores the database as migrations left it
+    (serialized rollback): the printer model catalog and the system views outlive it, and no flush re-creates
+    content types under new ids that a later serialized restore would then insert a second time."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        kwargs = dict(marker.kwargs) if marker else {}
+        transactional = kwargs.get("transaction") or {"transactional_db", "live_server"} & set(item.fixturenames)
+        if transactional and not kwargs.get("serialized_rollback"):
+            item.add_marker(pytest.mark.django_db(*(marker.args if marker else ()),
+                                                  **{**kwargs, "transaction": True, "serialized_rollback": True}))

@@ -13,7 +13,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")   # not the session: Playwright's loop must not outlive the browser tests
 def browser():
     if not os.path.exists(CHROMIUM):
         if os.environ.get("LEXCLOUD_REQUIRE_SERVICES"):

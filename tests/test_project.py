@@ -21,6 +21,9 @@ def test_docker_compose_has_the_stack_and_configures_it_through_settings_variabl
     assert "gunicorn lexcloud.wsgi" in services["web"]["command"]
     for name in ("postgres", "redis", "mosquitto"):
         assert services[name]["image"]
+    # nothing lost across restarts: the broker persists sessions, each ingest process keeps its own session
+    assert "--client-id" in services["mqtt-ingest"]["command"]
+    assert "persistence true" in (ROOT / "deploy" / "mosquitto.conf").read_text()
     known = _settings_env_names()
     for name in ("web", "worker", "beat"):
         env = services[name]["environment"]

@@ -414,9 +414,29 @@ class AgentRuntime:
                 await self._pause(backoff)
                 backoff = min(backoff * 2, self.config.rest_poll_seconds)
                 continue
-            interval = (self.config.command_check_seconds if self.transport.mqtt_connected
-                        else self.config.rest_poll_seconds)
-            await self._pause(interval, self._wake_commands)
+            await self._until_next_command_poll()
+
+    async def _until_next_command_poll(self) -> None:
+        """While MQTT is up, the REST poll only catches missed commands (every command_check_seconds); without
+        the broker, commands come by REST every rest_poll_seconds. A long wait is taken in rest_poll_seconds
+        slices so that a broker lost in the middle of it switches to REST at once."""
+        deadline = time.monotonic() + (self.config.command_check_seconds if self.transport.mqtt_connected
+                                       else self.config.rest_poll_seconds)
+        while not self.stopping:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            woken = asyncio.ensure_future(self._wake_commands.wait())
+            stopped = asyncio.ensure_future(self._stop.wait())
+            done, _ = await asyncio.wait({woken, stopped}, timeout=min(self.config.rest_poll_seconds, remaining),
+                                         return_when=asyncio.FIRST_COMPLETED)
+            woken.cancel()
+            stopped.cancel()
+            if woken in done:
+                self._wake_commands.clear()
+                return
+            if not self.transport.mqtt_connected:
+                return   # the broker went away during a long wait: poll by REST now
 
     async def _command_loop(self) -> None:
         while not self.stopping:
@@ -459,14 +479,24 @@ class AgentRuntime:
         return outcomes
 
     async def _on_mib_walk(self, command, jobs, progress) -> Outcome:
+        """A printer's MIB walk (printer details > Request Log), or the Fleet Agent page's MIB Walk of an address
+        with a named SNMP profile (args `address`, `profile`), which need not be a managed printer."""
         serial = command.printers[0] if command.printers else ""
-        printer = self.printers.get(serial)
-        if printer is None:
-            return Outcome(JobState.FAILED, "The printer is not managed by this agent.")
+        if serial:
+            printer = self.printers.get(serial)
+            if printer is None:
+                return Outcome(JobState.FAILED, "The printer is not managed by this agent.")
+            address, profile, name = printer["address"], self._profile_of(printer), serial
+        else:
+            address = str(command.args.get("address") or "")
+            if not address:
+                return Outcome(JobState.FAILED, "The MIB walk names neither a printer nor an address.")
+            profile = self.collector.profile(self.definition, str(command.args.get("profile") or ""), None)
+            name = address
         progress(10)
-        text = await self.collector.mib_walk(printer["address"], self._profile_of(printer))
+        text = await self.collector.mib_walk(address, profile)
         progress(80)
-        answer = await asyncio.to_thread(self.transport.upload, command.job, f"mibwalk-{serial}.txt",
+        answer = await asyncio.to_thread(self.transport.upload, command.job, f"mibwalk-{name}.txt",
                                          text.encode("utf-8"))
         return Outcome(message="MIB walk uploaded.", result={"file": answer.get("id"), "name": answer.get("name")})
 

@@ -112,6 +112,13 @@ def test_commands_over_rest_are_acknowledged_and_completed(tmp_path, live_server
     assert supply_level("SIM0002") == 35
     walked = TaskFile.objects.get(job__task=walk)
     assert walked.name == "mibwalk-SIM0002.txt"
+    # the Fleet Agent page's MIB Walk names an address and a profile, not a managed printer
+    from fleet.services.agents import request_mib_walk
+
+    by_address = request_mib_walk(fleet_agent, "127.0.0.9", fleet_agent.snmp_profiles.get(is_default=True))
+    wait_until(lambda: done(by_address), what="the address MIB walk to finish")
+    assert by_address.status == TaskStatus.COMPLETED, Job.objects.filter(task=by_address).values("message")
+    assert TaskFile.objects.get(job__task=by_address).name == "mibwalk-127.0.0.9.txt"
     assert TaskFile.objects.get(job__task=log).size > 0
     assert Job.objects.get(task=version).result["version"]
 

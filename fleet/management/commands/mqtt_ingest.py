@@ -186,7 +186,8 @@ class Command(BaseCommand):
                             help="join the MQTT shared subscription $share/GROUP/... to scale out over processes")
         parser.add_argument("--client-id", default="",
                             help="fixed MQTT client id: the broker keeps the session (and queues QoS 1 messages) "
-                                 "while this process restarts; default: a fresh id and a clean session")
+                                 "while this process restarts; '{hostname}' in it is replaced by the host name "
+                                 "(one id per container when scaled out); default: a fresh id and a clean session")
         parser.add_argument("--topic", action="append", default=[],
                             help=f"topic filter to subscribe to (repeatable; default {EVENTS_SUBSCRIPTION})")
         parser.add_argument("--batch-size", type=int, default=500, help="messages per transaction (default 500)")
@@ -200,6 +201,7 @@ class Command(BaseCommand):
         if not url:
             raise CommandError("MQTT_URL is not set: give the broker as MQTT_URL=mqtt://host:1883 or --url")
         try:
+            client_id = client_id.replace("{hostname}", socket.gethostname())
             loop = IngestLoop(url, topics=topic or (EVENTS_SUBSCRIPTION,), share=share, client_id=client_id,
                               batch_size=batch_size, batch_ms=batch_ms, progress_seconds=progress,
                               write=self._write)

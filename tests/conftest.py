@@ -112,14 +112,31 @@ def smtp_server(settings):
     controller.stop()
 
 
-def pytest_collection_modifyitems(items):
-    """Every test that commits (transactional, live server) restores the database as migrations left it
-    (serialized rollback): the printer model catalog and the system views outlive it, and no flush re-creates
-    content types under new ids that a later serialized restore would then insert a second time."""
-    for item in items:
-        marker = item.get_closest_marker("django_db")
-        kwargs = dict(marker.kwargs) if marker else {}
-        transactional = kwargs.get("transaction") or {"transactional_db", "live_server"} & set(item.fixturenames)
-        if transactional and not kwargs.get("serialized_rollback"):
-            item.add_marker(pytest.mark.django_db(*(marker.args if marker else ()),
-                                                  **{**kwargs, "transaction": True, "serialized_rollback": True}))
+
+def _commits(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool((marker and marker.kwargs.get("transaction"))
+                or {"transactional_db", "live_server"} & set(request.fixturenames))
+
+
+@pytest.fixture(autouse=True)
+def _migrated_data(request):
+    """A test that commits (transactional, live server) may start from a database flushed by the one before:
+    put back the rows the migrations load (the printer model catalog, the system views). Serialized rollback
+    would do it, but a flush under Playwright's event loop re-creates content types under new ids that a
+    later restore then inserts a second time."""
+    if not _commits(request):
+        return
+    import importlib
+
+    from django.apps import apps
+
+    from fleet.models import PrinterModel, PrinterView
+
+    if "live_server" in request.fixturenames or "transactional_db" in request.fixturenames:
+        request.getfixturevalue("transactional_db")
+    data = importlib.import_module("fleet.migrations.0002_catalog_and_system_views")
+    if not PrinterModel.objects.exists():
+        data.load_catalog(apps, None)
+    if not PrinterView.objects.filter(organization=None).exists():
+        data.load_views(apps, None)

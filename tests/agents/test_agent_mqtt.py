@@ -25,7 +25,7 @@ from tests.services import require
 from .agent_support import FakeCollector, FakePrinter, agent_config, dead_url, start_agent, wait_until
 
 BROKER = "mqtt://127.0.0.1:1883"
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from fleet.services import tasks as task_services
 
 from .agent_support import FakeCollector, FakePrinter, agent_config, dead_url, start_agent, wait_until
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,7 @@ from fleet.services.agents import CriterionSpec, FleetSettings, ProfileSpec
 from .agent_support import agent_config, start_agent, wait_until
 from .simulator_support import make_fleet
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)

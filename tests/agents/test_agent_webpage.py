@@ -80,7 +80,7 @@ def test_test_agent_connection_reports_failure_when_server_and_broker_are_down(t
     assert body.count("Failed &mdash;") == 2          # the server and the broker
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_test_agent_connection_reports_success_against_the_real_server_and_broker(
         tmp_path, agents_started, live_server, acme, settings):
     require("127.0.0.1", 1883, "mosquitto")

@@ -46,7 +46,7 @@ from tests.conftest import make_user
 from .agent_support import Running, agent_config, free_port, wait_until
 from .simulator_support import fleet_range
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 PRINTERS = 4
 # The broker stays down at least this long: the ingest's reconnect back-off (paho: 1, 2, 4, 8 s ...) then runs

@@ -26,7 +26,7 @@ from .agent_support import wait_until
 from .simulator_support import make_fleet
 
 BROKER = "mqtt://127.0.0.1:1883"
-LIVE = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+LIVE = pytest.mark.django_db(transaction=True)
 FAST = dict(rest_poll_seconds=0.5, backoff_min=0.2, backoff_max=1.0, mqtt_grace_seconds=1.0,
             heartbeat_seconds=3600, http_timeout=5.0)
 

@@ -22,7 +22,7 @@ from .telemetry import T0, alert, envelope, later, make_agent, make_printer, rep
 
 BROKER = "mqtt://127.0.0.1:1883"
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)   # keeps the catalog for later tests
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture

@@ -179,6 +179,7 @@ FLEET_TASK_FILE_MAX_BYTES = 50 * 1024 * 1024
 # job history for PRINT_HISTORY_RETENTION_DAYS (the Print Job History page shows the organization's window).
 PRINT_EMAIL_DOMAIN = env.str("PRINT_EMAIL_DOMAIN", default="lexcloud.localhost")
 PRINT_MAX_UPLOAD_BYTES = env.int("PRINT_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
+PRINT_EMAIL_MAX_BYTES = env.int("PRINT_EMAIL_MAX_BYTES", default=50 * 1024 * 1024)   # whole message
 PRINT_CONVERSION_TIMEOUT = env.int("PRINT_CONVERSION_TIMEOUT", default=120)
 PRINT_SOFFICE = env.str("PRINT_SOFFICE", default="soffice")
 PRINT_HISTORY_RETENTION_DAYS = env.int("PRINT_HISTORY_RETENTION_DAYS", default=760)

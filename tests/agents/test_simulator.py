@@ -58,7 +58,8 @@ def test_addresses_stay_in_loopback_and_skip_network_and_broadcast():
     assert len(loopback_addresses("127.0.1.1", 10_000)) == 10_000
 
 
-@pytest.mark.parametrize("address", ["10.0.0.1", "192.168.1.10", "0.0.0.0", "::1", "printer.local"])
+# Addresses the simulator must refuse before it opens any socket: documentation addresses (RFC 5737), never contacted.
+@pytest.mark.parametrize("address", ["192.0.2.1", "198.51.100.10", "0.0.0.0", "::1", "printer.local"])
 def test_refuses_a_first_address_outside_loopback(address):
     with pytest.raises(SimulatorError, match="loopback|IPv4"):
         SimulatedFleet(printers=1, first_address=address)
@@ -430,6 +431,6 @@ def test_cli_serves_and_stops_on_sigterm(tmp_path):
 
 
 def test_cli_refuses_a_non_loopback_address():
-    result = subprocess.run([sys.executable, "-m", "agents.simulator.cli", "--first-address", "192.168.0.10",
+    result = subprocess.run([sys.executable, "-m", "agents.simulator.cli", "--first-address", "198.51.100.10",
                              "--port", "16161"], capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "loopback" in result.stderr

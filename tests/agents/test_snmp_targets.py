@@ -62,20 +62,22 @@ def test_same_address_with_two_profiles_is_kept_once_per_profile():
     assert [(a, p.name) for a, p in pairs] == [("127.0.1.1", "Site 1"), ("127.0.1.1", "Default")]
 
 
+# The non-loopback addresses below are documentation addresses (RFC 5737, 192.0.2.0/24): expand() only computes
+# targets from them (and refuses them without allow_non_loopback); no packet is ever sent to them.
 def test_addresses_outside_loopback_are_skipped_with_a_log_line(caplog):
     caplog.set_level(logging.WARNING, logger="agents.snmp")
-    pairs = expand([{"address": "10.20.15.27"}, {"address": "10.20.15.*"},
+    pairs = expand([{"address": "192.0.2.27"}, {"address": "192.0.2.*"},
                     {"address": "126.255.255.254-127.0.0.1"},
                     {"address": "127.0.0.9"}], [], PROFILES)
     assert addresses(pairs) == ["127.0.0.0", "127.0.0.1", "127.0.0.9"]
-    assert "10.20.15.27" in caplog.text and "outside 127.0.0.0/8" in caplog.text
+    assert "192.0.2.27" in caplog.text and "outside 127.0.0.0/8" in caplog.text
     assert "126.255.255.254-127.0.0.1" in caplog.text
 
 
 def test_non_loopback_is_expanded_only_when_allowed():
-    pairs = expand([{"address": "10.20.15.3-10.20.15.5"}], [{"address": "10.20.15.4"}], PROFILES,
+    pairs = expand([{"address": "192.0.2.3-192.0.2.5"}], [{"address": "192.0.2.4"}], PROFILES,
                    allow_non_loopback=True)
-    assert addresses(pairs) == ["10.20.15.3", "10.20.15.5"]
+    assert addresses(pairs) == ["192.0.2.3", "192.0.2.5"]
 
 
 def test_ipv6_loopback_is_accepted():
@@ -85,7 +87,7 @@ def test_ipv6_loopback_is_accepted():
 
 def test_host_names_resolve_through_the_hosts_file_only(tmp_path):
     hosts = tmp_path / "hosts"
-    hosts.write_text("127.0.1.44 printer-a printer-a.lab.example\n10.1.2.3 far-away\n", encoding="utf-8")
+    hosts.write_text("127.0.1.44 printer-a printer-a.lab.example\n192.0.2.3 far-away\n", encoding="utf-8")
     pairs = expand([{"address": "printer-a.lab.example"}, {"address": "far-away"}, {"address": "localhost"},
                     {"address": "unknown.example.com"}], [], PROFILES, hosts_path=str(hosts))
     assert addresses(pairs) == ["127.0.1.44", "127.0.0.1"]

@@ -81,8 +81,9 @@ def test_create_with_a_v3_profile_and_criteria_using_it(acme):
 
 
 @pytest.mark.parametrize("text,stored", [
-    ("10.20.15.27", "10.20.15.27"), ("10.20.15.*", "10.20.15.*"), ("10.20.*.*", "10.20.*.*"),
-    ("10.20.15.3-10.20.15.34", "10.20.15.3-10.20.15.34"), ("10.20.15.3 - 10.20.15.34", "10.20.15.3-10.20.15.34"),
+    ("127.20.15.27", "127.20.15.27"), ("127.20.15.*", "127.20.15.*"), ("127.20.*.*", "127.20.*.*"),
+    ("127.20.15.3-127.20.15.34", "127.20.15.3-127.20.15.34"),
+    ("127.20.15.3 - 127.20.15.34", "127.20.15.3-127.20.15.34"),
     ("MyPrinter.Domain.test", "myprinter.domain.test"), ("printer-7", "printer-7"),
 ])
 def test_accepted_address_formats(text, stored):
@@ -92,9 +93,9 @@ def test_accepted_address_formats(text, stored):
 @pytest.mark.parametrize("text,message", [
     ("", "Enter an address."),
     ("300.1.1.1", "is not a valid address. Valid formats: 10.20.15.27, 10.20.15.*, 10.20.*.*"),
-    ("10.*.*.*", "is not a valid address"), ("10.20.*.5", "is not a valid address"),
-    ("10.20.15.34-10.20.15.3", "the first address of a range must not be greater than the last"),
-    ("10.0.0.0-10.2.0.0", "a range can hold at most 65536 addresses"),
+    ("127.*.*.*", "is not a valid address"), ("127.20.*.5", "is not a valid address"),
+    ("127.20.15.34-127.20.15.3", "the first address of a range must not be greater than the last"),
+    ("127.0.0.0-127.2.0.0", "a range can hold at most 65536 addresses"),
     ("-bad-.test", "is not a valid address"), ("fe80::1", "is not a valid address"),
 ])
 def test_rejected_addresses_say_why(text, message):

@@ -1,6 +1,9 @@
 """Shared helpers of the integration API tests (issue 8): the guide's repaired samples
 (tests/fleet/fixtures/integration/), the JSON Schemas (docs/schemas/integration/), rows equivalent to a sample,
-an integration application with a token, and a fleet spread over a partner and its children."""
+an integration application with a token, and a fleet spread over a partner and its children.
+
+The samples keep the guide's own values, among them a printer address 10.99.0.60: it is data stored in a row and
+printed back in JSON, never an address anything connects to (no test sends a packet outside 127.0.0.0/8)."""
 import json
 import secrets
 import uuid

@@ -104,7 +104,7 @@ def _example_page(include: frozenset) -> dict:
            "model_name": "CX825", "serial": "12345SERIALNUMBER", "name": "", "description": "", "created_at": when,
            "modified_at": when, "last_communication": when, "last_data_refresh": when,
            "communication": "communicating", "authenticated": True, "firmware_changed_at": None,
-           "ip_address": "10.99.0.60", "host_name": ""}
+           "ip_address": "127.0.1.60", "host_name": ""}
     asset = out.asset(row)
     if "counters" in include:
         asset["counters"] = out.counters({"lifetimeCount": 30932, "printSideCount": 30464, "totalSideCount": 30914},

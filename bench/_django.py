@@ -72,6 +72,18 @@ def get_queries(client, url: str) -> int:
     return len(ctx.captured_queries)
 
 
+def rss_mb(pid: int | str = "self", field: str = "VmRSS") -> float:
+    """A process's resident memory in MB from /proc (VmRSS now, VmHWM the peak); 0 where /proc is missing."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return 0.0
+    for line in lines:
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def table(rows: list[tuple], headers: tuple) -> str:
     rows = [tuple(str(c) for c in r) for r in rows]
     widths = [max(len(str(h)), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]

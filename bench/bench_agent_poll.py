@@ -39,25 +39,11 @@ from agents.simulator import SimulatedFleet, loopback_addresses  # noqa: E402
 from agents.simulator.responder import raise_file_limit  # noqa: E402
 from agents.snmp import oids  # noqa: E402
 from agents.snmp.poll import STATUS_OIDS  # noqa: E402
+from bench._django import rss_mb  # noqa: E402
 
 GOAL_ROUND_S, GOAL_RATIO, GOAL_RSS_MB = 60.0, 1.5, 150.0
 TIMEOUT_S, RETRIES = 5, 1
 NETSNMP_TABLES = [oids.PRT_SUPPLIES, oids.PRT_COLORANT_VALUE, oids.PRT_INPUT]
-
-
-def peak_rss_mb() -> float:
-    """VmHWM of this process: the most resident memory it ever had."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 # ---------------------------------------------------------------------------------------------- simulator
@@ -184,7 +170,7 @@ def main() -> int:
 
             runner_module.POLL_CONCURRENCY = args.concurrency
             agent = asyncio.run(agent_rounds(runtime))
-            peak = peak_rss_mb()
+            peak = rss_mb("self", "VmHWM")   # the most resident memory this process ever had
             poller_state = runtime.collector.poller.state
             jobs = [netsnmp_commands(p["address"], port, sorted(poller_state[s].counter_cells or {}),
                                      s in agent["walked"]) for s, p in sorted(runtime.printers.items())]

@@ -24,15 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agents.simulator import SimulatedFleet, ber, loopback_addresses  # noqa: E402
 from agents.simulator.responder import raise_file_limit  # noqa: E402
+from bench._django import rss_mb  # noqa: E402
 
 OIDS = [(1, 3, 6, 1, 2, 1, 1, 3, 0), (1, 3, 6, 1, 2, 1, 43, 10, 2, 1, 4, 1, 1), (1, 3, 6, 1, 2, 1, 43, 11, 1, 1, 9, 1, 1)]
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 # ---------------------------------------------------------------------------------------------- servers

@@ -428,10 +428,13 @@ class AgentRuntime:
                 return
             woken = asyncio.ensure_future(self._wake_commands.wait())
             stopped = asyncio.ensure_future(self._stop.wait())
-            done, _ = await asyncio.wait({woken, stopped}, timeout=min(self.config.rest_poll_seconds, remaining),
-                                         return_when=asyncio.FIRST_COMPLETED)
-            woken.cancel()
-            stopped.cancel()
+            try:
+                done, _ = await asyncio.wait({woken, stopped}, return_when=asyncio.FIRST_COMPLETED,
+                                             timeout=min(self.config.rest_poll_seconds, remaining))
+            finally:
+                for waiter in (woken, stopped):
+                    waiter.cancel()
+                await asyncio.gather(woken, stopped, return_exceptions=True)
             if woken in done:
                 self._wake_commands.clear()
                 return

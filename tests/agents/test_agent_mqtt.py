@@ -20,19 +20,11 @@ from fleet.management.commands.mqtt_ingest import IngestLoop
 from fleet.models import Job, Printer, ProcessedMessage, Supply
 from fleet.services import agents as agent_services
 from fleet.services import tasks as task_services
-from tests.services import require
 
 from .agent_support import FakeCollector, FakePrinter, agent_config, dead_url, start_agent, wait_until
+from .conftest import BROKER
 
-BROKER = "mqtt://127.0.0.1:1883"
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def broker(settings):
-    require("127.0.0.1", 1883, "mosquitto")
-    settings.MQTT_URL = BROKER
-    return BROKER
 
 
 @pytest.fixture

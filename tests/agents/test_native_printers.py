@@ -20,12 +20,11 @@ from fleet.management.commands.mqtt_ingest import IngestLoop
 from fleet.models import Agent, PreEnrollment, Printer, Supply
 from fleet.services import native as native_services
 from fleet.services import tasks as task_services
-from tests.services import require
 
 from .agent_support import wait_until
+from .conftest import BROKER
 from .simulator_support import make_fleet
 
-BROKER = "mqtt://127.0.0.1:1883"
 LIVE = pytest.mark.django_db(transaction=True)
 FAST = dict(rest_poll_seconds=0.5, backoff_min=0.2, backoff_max=1.0, mqtt_grace_seconds=1.0,
             heartbeat_seconds=3600, http_timeout=5.0)
@@ -34,13 +33,6 @@ FAST = dict(rest_poll_seconds=0.5, backoff_min=0.2, backoff_max=1.0, mqtt_grace_
 @pytest.fixture
 def rest_only(settings):
     settings.MQTT_URL = ""
-
-
-@pytest.fixture
-def broker(settings):
-    require("127.0.0.1", 1883, "mosquitto")
-    settings.MQTT_URL = BROKER
-    return BROKER
 
 
 @pytest.fixture

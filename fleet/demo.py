@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from agents import protocol
 
-from .choices import AgentType, CodeKind, CriterionKind
+from .choices import AgentType, CodeKind, CriterionKind, SearchType
 from .models import Agent, Printer, PrinterModel
 from .services import agents as agent_services
 from .services.ingest import IngestResult, ingest
@@ -224,8 +224,9 @@ def lab_agent_config(org, folder: Path, server: str) -> Path | None:
         lab = agent_services.ProfileSpec(name="Lab", version="v2c", community="public", timeout=2, retries=1,
                                          port=LAB_PORT)
         agent = agent_services.save_fleet_agent(
-            org, name=LAB_AGENT_NAME, description="Discovers the simulated printers of `make run`.",
-            settings_=agent_services.FleetSettings(discovery_interval=1, refresh_interval=15),
+            org, name=LAB_AGENT_NAME, description="Discovers the simulated printers of make run.",
+            settings_=agent_services.FleetSettings(search_type=SearchType.ADVANCED, discovery_interval=1,
+                                                   refresh_interval=15),
             profiles=[agent_services.default_profile_spec(), lab],
             criteria=[agent_services.CriterionSpec(CriterionKind.INCLUDE, LAB_RANGE, "Lab")])
     state = folder / "state"

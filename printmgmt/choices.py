@@ -203,3 +203,57 @@ class HistoryResult(models.TextChoices):
     FAILED = "failed", "Failed"
     DELETED = "deleted", "Deleted"
     EXPIRED = "expired", "Expired"
+
+
+class AssignmentType(models.TextChoices):
+    """Quota Assignments and Print Policy Assignments tabs (User Quota Status "Type")."""
+
+    COST_CENTER = "cost_center", "Cost center"
+    DEPARTMENT = "department", "Department"
+    PERSONAL = "personal", "Personal"
+
+
+class QuotaTotal(models.TextChoices):
+    """A quota definition's total limit per month."""
+
+    UNLIMITED = "unlimited", "Allow unlimited printing"
+    CUSTOM = "custom", "Set custom quota"
+    DISABLED = "disabled", "Disable all printing"
+
+
+class QuotaColor(models.TextChoices):
+    """A quota definition's color limit per month ("allow, disallow, or set a color printing limit"); it is
+    part of the total."""
+
+    ALLOW = "allow", "Allow color printing"
+    CUSTOM = "custom", "Set custom color quota"
+    DISALLOW = "disallow", "Disallow color printing"
+
+
+class QuotaStatus(models.TextChoices):
+    """User Quota Status (E §1.4.4)."""
+
+    OK = "ok", "OK"
+    WARNING = "warning", "Warning"
+    EXCEEDED = "exceeded", "Exceeded"
+
+
+class DuplexBinding(models.TextChoices):
+    LONG_EDGE = "long_edge", "Long edge binding"
+    SHORT_EDGE = "short_edge", "Short edge binding"
+
+
+class DuplexScope(models.TextChoices):
+    """Force jobs to use two-sided printing: which jobs."""
+
+    ALL = "all", "All print jobs"
+    MONO = "mono", "Mono print jobs"
+    COLOR = "color", "Color print jobs"
+
+
+class PolicyDays(models.TextChoices):
+    """Limit printing to specific days and times > Select days."""
+
+    ALL = "all", "All days"
+    WEEKDAYS = "weekdays", "Monday-Friday"
+    CUSTOM = "custom", "Custom"

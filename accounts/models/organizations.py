@@ -100,6 +100,9 @@ class User(AbstractBaseUser):
     cost_center = models.CharField(max_length=150, blank=True)
     custom_attributes = models.JSONField(default=dict, blank=True)
     is_active = models.BooleanField(default=True)
+    # created by Print Management for a guest of e-mail submission (the guide's "unique identifier ... in the
+    # identity provider for guest print"): prints with a PIN, never signs in to the portal
+    is_guest = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects = UserManager()

@@ -101,6 +101,13 @@ class PrintJob(PrintSettingsFields):
     converted_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField()                                # submitted + retention (guests: shorter)
     release_count = models.PositiveIntegerField(default=0)            # print and keep: released, still queued
+    # the release in progress (state releasing): who, where, since when, and the settings the printer was given
+    # after policies and quotas; a release not reported within the release timeout returns the job to held
+    release_started_at = models.DateTimeField(null=True, blank=True)
+    release_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    release_printer = models.ForeignKey("fleet.Printer", null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="+")
+    release_settings = models.JSONField(default=dict, blank=True)
 
     objects = OrgScopedQuerySet.as_manager()
 

@@ -23,6 +23,10 @@ class EmailBackend(ModelBackend):
             return user
         return None
 
+    def user_can_authenticate(self, user):
+        """Guests of e-mail printing (User.is_guest) print with a PIN only: never a portal session."""
+        return super().user_can_authenticate(user) and not getattr(user, "is_guest", False)
+
     def get_user(self, user_id):
         try:
             user = User.objects.select_related("organization").get(pk=user_id)

@@ -220,6 +220,7 @@ SPECTACULAR_SETTINGS = {
         "PrintAssignByEnum": "printmgmt.choices.AssignBy",
         "PrintPeriodUnitEnum": "printmgmt.choices.PeriodUnit",
         "PrintJobStateEnum": "printmgmt.choices.JobState",
+        "PrintAssignmentTypeEnum": "printmgmt.choices.AssignmentType",
         "PrintJobSourceEnum": "printmgmt.choices.JobSource",
         "DocumentFormatEnum": "printmgmt.choices.DocumentFormat",
         "PrintHistoryResultEnum": "printmgmt.choices.HistoryResult",

@@ -13,10 +13,13 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("accounts.api.urls")),
     path("api/device/v1/", include("accounts.api.device")),
+    path("api/client/v1/", include("printmgmt.api.client")),   # print clients (LPMC role): application token
+    path("api/device/v1/print/", include("printmgmt.api.release")),
     path("api/v1/", include("fleet.api.urls")),
     path("api/agents/v1/", include("fleet.api.device_urls")),
     path("api/v1/", include("printmgmt.api.urls")),
     path("oauth/", include("accounts.oauth_urls")),
+    path("", include("printmgmt.ipp.urls")),   # /ipp/print: IPP print service (HTTP Basic / print token)
     # the Fleet integration API (guide appendix): at the root and under the guide's path prefix
     path("", include((integration_urls.urlpatterns, "integration"))),
     path("cfm/fleetmgmt-integration-service/", include((integration_urls.prefixed_urlpatterns, "integration-cfm"))),

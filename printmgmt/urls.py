@@ -1,7 +1,7 @@
 """Print Management pages under /o/<org_id>/print/."""
 from django.urls import path
 
-from .views import administration, delegates, history, queue
+from .views import administration, clients, delegates, history, policies, queue, quotas
 from .views.base import PrintHomeView
 
 app_name = "printmgmt"
@@ -9,6 +9,9 @@ urlpatterns = [
     path("", PrintHomeView.as_view(), name="home"),
     *queue.urlpatterns,
     *delegates.urlpatterns,
+    *clients.urlpatterns,
     *history.urlpatterns,
     *administration.urlpatterns,
+    *policies.urlpatterns,
+    *quotas.urlpatterns,
 ]

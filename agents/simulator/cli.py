@@ -10,6 +10,8 @@ serials pre-enrolled in the portal, and report over MQTT or REST on their own):
         --enrollment-code K7PQ2M --native-state /tmp/lexcloud-native [--mqtt-url mqtt://127.0.0.1:1883]
 
 Flags override the scenario file. Only loopback addresses (127.0.0.0/8) are accepted.
+
+A printer's Print Release app (agents/simulator/release.py): `lexcloud-printer-sim release --help`.
 """
 from __future__ import annotations
 
@@ -116,6 +118,11 @@ def _stop(fleet: SimulatedFleet, sig: signal.Signals) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["release"]:   # `lexcloud-printer-sim release ...`: a printer's Print Release app
+        from .release import main as release_main
+
+        return release_main(argv[1:])
     args = parse_args(argv)
     logging.basicConfig(level=getattr(logging, str(args.log_level).upper(), logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

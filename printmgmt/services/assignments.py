@@ -4,6 +4,7 @@ setting allows, checking a target, creating and removing rows, and resolving the
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from ..choices import AssignBy, AssignmentType
 
@@ -56,14 +57,14 @@ def assign(model, organization, kind: str, value: str, assign_by: str, **rule):
 
 def assignment_for(model, user, organization, assign_by: str, *, related: str):
     """The assignment that applies to `user` under the organization's "Assign ... by" setting, or None (the
-    default applies). `related` is the rule's field name, fetched with the row."""
-    rows = model.objects.filter(organization=organization).select_related(related)
-    groups = {}
+    default applies). `related` is the rule's field name, fetched with the row. One query: the personal row
+    and the group row come together, the personal one wins."""
+    personal = Q(kind=AssignmentType.PERSONAL, user=user)
+    group = None
     if assign_by == AssignBy.COST_CENTER and user.cost_center:
-        groups = {"kind": AssignmentType.COST_CENTER, "name__iexact": user.cost_center}
+        group = Q(kind=AssignmentType.COST_CENTER, name__iexact=user.cost_center)
     elif assign_by == AssignBy.DEPARTMENT and user.department:
-        groups = {"kind": AssignmentType.DEPARTMENT, "name__iexact": user.department}
-    personal = rows.filter(kind=AssignmentType.PERSONAL, user=user).first()
-    if personal is not None or not groups:
-        return personal
-    return rows.filter(**groups).first()
+        group = Q(kind=AssignmentType.DEPARTMENT, name__iexact=user.department)
+    rows = list(model.objects.filter(personal | group if group is not None else personal,
+                                     organization=organization).select_related(related)[:2])
+    return next((row for row in rows if row.kind == AssignmentType.PERSONAL), rows[0] if rows else None)

@@ -26,6 +26,7 @@ from ..choices import DocumentFormat as F
 from ..choices import JobState
 from ..models import PrintJob
 from ..models.jobs import document_path
+from .guests import page_limit_exceeded
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,8 @@ def convert(job: PrintJob) -> PrintJob:
             source = _copy_original(job, workdir)
             pdf = render_pdf(source, job.format, workdir, paper="A4" if job.organization.region == "eu" else "Letter")
             info = inspect_pdf(pdf)
+            if over_limit := page_limit_exceeded(job, info.pages):   # a guest's document: "not processed at all"
+                raise ConversionError(over_limit)
         except ConversionError as error:
             return _fail(job, str(error))
         except Exception:   # a bug or a library's surprise must not leave the job converting forever

@@ -1,7 +1,8 @@
 """E-mail submission (E §1.12.3): a message to an organization's submission address from one of its users puts
 each attachment, and the body when the organization enables it, in that user's queue through submit_job.
 Unsupported or refused attachments do not stop the others: the sender gets one reply naming them with the
-reason and the supported formats. Nothing about the e-mail itself is kept, only the jobs (the guide: "does not
+reason and the supported formats. Any other sender is refused, unless the organization allows guests: then the
+documents go to the sender's guest queue and a confirmation with the PIN follows (printmgmt.services.guests). Nothing about the e-mail itself is kept, only the jobs (the guide: "does not
 retain any e-mail-related information"). The SMTP side is printmgmt/management/commands/smtp_ingest.py."""
 import logging
 from dataclasses import dataclass, field
@@ -13,14 +14,16 @@ from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
+from django.db import transaction
 
 from accounts.choices import OrganizationStatus, Service
 from accounts.models import User
 
 from ..choices import JobSource
 from ..models import OrganizationPrintSettings, PrintJob
+from . import guests
 from .formats import SUPPORTED_LIST
-from .submission import submit_job
+from .submission import check_file, submit_job
 
 log = logging.getLogger(__name__)
 
@@ -70,11 +73,13 @@ def organization_for(address: str):
 
 
 def sender_in(organization, envelope_from: str) -> User | None:
-    """The active user of `organization` whose e-mail is the envelope sender (case-insensitive), or None."""
+    """The active user of `organization` whose e-mail is the envelope sender (case-insensitive), or None. Guest
+    accounts are never senders: their synthetic addresses must not be a way around the guest rules."""
     address = parseaddr(envelope_from or "")[1]
     if not address:
         return None
-    return User.objects.filter(organization=organization, email__iexact=address, is_active=True).first()
+    return User.objects.filter(organization=organization, email__iexact=address, is_active=True,
+                               is_guest=False).first()
 
 
 def check_recipient(envelope_from: str, address: str) -> str | None:
@@ -82,15 +87,16 @@ def check_recipient(envelope_from: str, address: str) -> str | None:
     organization = organization_for(address)
     if organization is None:
         return UNKNOWN_RECIPIENT
-    if sender_in(organization, envelope_from) is None:
+    if sender_in(organization, envelope_from) is None and not guests.may_be_guest(organization, envelope_from):
         return SENDER_NOT_ALLOWED
     return None
 
 
 def accept(envelope_from: str, rcpt_tos: list[str], message_bytes: bytes) -> Outcome:
     """Deliver one message: checks the size, the recipients and the sender, then makes the jobs. Every
-    recipient organization the sender belongs to gets the documents; the reply to the sender lists what was
-    refused. Returns 550 when no recipient accepts the message, 552 when it is too large."""
+    recipient organization the sender belongs to gets the documents (or, as a guest, each that allows guests);
+    the reply to the sender lists what was refused. Returns 550 when no recipient accepts the message, 552 when
+    it is too large."""
     if len(message_bytes) > max_bytes():
         return Outcome(552, TOO_LARGE)
     organizations, refusal = [], UNKNOWN_RECIPIENT
@@ -99,18 +105,23 @@ def accept(envelope_from: str, rcpt_tos: list[str], message_bytes: bytes) -> Out
         if organization is None or any(o.pk == organization.pk for o, _u in organizations):
             continue
         user = sender_in(organization, envelope_from)
-        if user is None:
+        if user is None and not guests.may_be_guest(organization, envelope_from):
             refusal = SENDER_NOT_ALLOWED
             continue
-        organizations.append((organization, user))
+        organizations.append((organization, user))   # user None: the sender prints there as a guest
     if not organizations:
         return Outcome(int(refusal[:3]), refusal)
     message = message_from_bytes(message_bytes, policy=policy.default)
-    outcome = Outcome(250, "")
+    outcome, as_member = Outcome(250, ""), Outcome(250, "")
     for organization, user in organizations:
-        _deliver(organization, user, message, outcome)
-    if outcome.refused or not outcome.jobs:
-        _reply(parseaddr(envelope_from)[1], message, outcome)
+        if user is None:
+            _deliver_to_guest(organization, envelope_from, message, outcome)
+        else:
+            _deliver(organization, user, message, as_member)
+    if any(user for _o, user in organizations) and (as_member.refused or not as_member.jobs):
+        _reply(parseaddr(envelope_from)[1], message, as_member)
+    outcome.jobs += as_member.jobs
+    outcome.refused += as_member.refused
     count = len(outcome.jobs)
     outcome.text = f"250 2.0.0 {count} print job{'' if count == 1 else 's'} created"
     return outcome
@@ -118,12 +129,49 @@ def accept(envelope_from: str, rcpt_tos: list[str], message_bytes: bytes) -> Out
 
 def _deliver(organization, user: User, message: EmailMessage, outcome: Outcome) -> None:
     """Each document of `message` in `user`'s queue; a refused one is noted and the others still go."""
-    for name, title, content in documents(message, body=organization.print_settings.email_body_submission):
+    _submit(organization, user, documents(message, body=organization.print_settings.email_body_submission),
+            outcome, JobSource.EMAIL)
+
+
+def _submit(organization, user: User, found, outcome: Outcome, source: str) -> None:
+    for name, title, content in found:
         try:
             outcome.jobs.append(submit_job(organization, user, ContentFile(content, name=name),
-                                           source=JobSource.EMAIL, title=title))
+                                           source=source, title=title))
         except ValidationError as error:
             outcome.refused.append((name, " ".join(error.messages)))
+
+
+def _deliver_to_guest(organization, envelope_from: str, message: EmailMessage, outcome: Outcome) -> None:
+    """A guest's documents: when none can be printed, only the reply listing the formats (no guest is made);
+    else the guest's queue (reused, with its PIN, while valid), then the confirmation with the PIN and every
+    job, sent by a task once the documents are converted (the page limit is known only then)."""
+    address = guests.sender_address(envelope_from)
+    printable, refused = [], []
+    for name, title, content in documents(message, body=organization.print_settings.email_body_submission):
+        try:
+            check_file(ContentFile(content, name=name), name)
+            printable.append((name, title, content))
+        except ValidationError as error:
+            refused.append((name, " ".join(error.messages)))
+    if not printable:
+        _reply(address, message, Outcome(250, "", refused=refused))
+        outcome.refused += refused
+        return
+    guest = guests.guest_for(organization, address)
+    delivered = Outcome(250, "", refused=refused)
+    _submit(organization, guest.user, printable, delivered, JobSource.GUEST)
+    guests.record_jobs(guest, delivered.jobs)
+    outcome.jobs += delivered.jobs
+    outcome.refused += delivered.refused
+    sealed, job_ids = guests.seal_address(address), [job.pk for job in delivered.jobs]
+    transaction.on_commit(lambda: _confirm(sealed, guest.user.pk, job_ids, delivered.refused))
+
+
+def _confirm(sealed: str, user_id: int, job_ids: list[int], refused: list) -> None:
+    from ..tasks import send_guest_confirmation
+
+    send_guest_confirmation.delay(sealed, user_id, job_ids, [list(item) for item in refused])
 
 
 def documents(message: EmailMessage, *, body: bool) -> list[tuple[str, str, bytes]]:

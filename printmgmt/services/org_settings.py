@@ -140,6 +140,9 @@ def _apply_retention(row: OrganizationPrintSettings) -> None:
     shorter validity, recomputed by the guest service)."""
     expires = ExpressionWrapper(F("submitted_at") + row.retention, output_field=DateTimeField())
     PrintJob.objects.filter(organization=row.organization).exclude(source=JobSource.GUEST).update(expires_at=expires)
+    from .guests import refresh_expiry  # guests import this module
+
+    refresh_expiry(row.organization)
 
 
 def expiry_for(organization, submitted_at) -> datetime:

@@ -1,5 +1,6 @@
 """Retention by Celery beat: queued jobs past their expiry leave the queue (history row "expired", files
-deleted), history rows older than PRINT_HISTORY_RETENTION_DAYS go, delegations past their expiry end."""
+deleted), history rows older than PRINT_HISTORY_RETENTION_DAYS go, delegations past their expiry end, print-client
+submissions nobody authenticated within three minutes and e-mail guests idle for 14 days are deleted."""
 from datetime import timedelta
 
 from django.conf import settings as django_settings
@@ -8,8 +9,11 @@ from django.utils import timezone
 
 from ..choices import HistoryResult, JobState
 from ..models import PrintJob, PrintJobHistory
+from .client_submission import purge_expired as purge_client_submissions
 from .delegates import expire_delegates
+from .guests import purge_idle_guests
 from .jobs import remove_jobs
+from .release import expire_releases
 
 BATCH = 500
 
@@ -17,7 +21,11 @@ BATCH = 500
 def purge(now=None) -> dict[str, int]:
     """One pass; idempotent, safe to run concurrently (rows are locked and re-read per batch)."""
     now = now or timezone.now()
-    return {"jobs": expire_jobs(now), "history": purge_history(now), "delegates": expire_delegates(now)}
+    # releases never reported go back to held first, so that an expired one can then leave the queue
+    releases = expire_releases(now)
+    return {"releases": releases, "jobs": expire_jobs(now), "history": purge_history(now),
+            "delegates": expire_delegates(now), "client_submissions": purge_client_submissions(now),
+            "guests": purge_idle_guests(now)}
 
 
 def expire_jobs(now) -> int:

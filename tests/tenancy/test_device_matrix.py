@@ -37,7 +37,17 @@ CALLS = {
     "device:badges-register": ("post", {"badge": "fresh", "email": "alice@acme.test", "password": "Test-pass1!"}, 201),
     "device:badges-register-by-email": ("post", {"badge": "fresh", "email": "alice@acme.test"}, 202),
     "device:session": ("get", None, 401),  # without X-Session-Token: the printer is in, the session is not
+    # print release (printmgmt/api/release.py): the user's calls need a session; a job the printer is not
+    # releasing is 404 (tests/printmgmt/test_release.py: a printer of another organization never sees a job)
+    "device-print:jobs": ("get", None, 401),
+    "device-print:release": ("post", {"all": True}, 401),
+    "device-print:auto-release": ("post", {}, 401),
+    "device-print:job-delete": ("post", {}, 401),
+    "device-print:job-document": ("get", None, 404),
+    "device-print:job-outcome": ("post", {"result": "printed"}, 404),
 }
+CALL_KWARGS = {name: {"job_id": 2**31 - 1} for name in ("device-print:job-delete", "device-print:job-document",
+                                                        "device-print:job-outcome")}
 
 
 @pytest.fixture
@@ -55,7 +65,7 @@ def _call(client, name, token=None, body=None, headers=None):
     headers = dict(headers or {})
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    url = reverse(name)
+    url = reverse(name, kwargs=CALL_KWARGS.get(name))
     if method == "get":
         return client.get(url, headers=headers)
     return client.post(url, body if body is not None else default_body, content_type="application/json",

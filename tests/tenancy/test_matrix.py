@@ -29,8 +29,10 @@ PUBLIC = {"login", "logout", "password_reset", "password_reset_done", "password_
           "password_reset_complete", "healthz", "api-schema", "api-docs"}
 # Routes authenticated by an application's token (printers, agents, integrations) or by a one-time link, not by
 # a session: their own matrix is tests/tenancy/test_device_matrix.py.
+# api/client/: print clients (application token), matrix in tests/tenancy/test_client_matrix.py.
 DEVICE_PREFIXES = ("api/device/", "api/agents/", "oauth/", "badge-registration/",
-                   "v1.0/", "assets/", "cfm/fleetmgmt-integration-service/")
+                   "v1.0/", "assets/", "cfm/fleetmgmt-integration-service/", "api/client/",
+                   "ipp/")   # the IPP print service (HTTP Basic / print token): tests/tenancy/test_ipp_matrix.py
 # Sign-in through an organization's identity provider: public by nature, protected by the protocol; their own
 # matrix is tests/tenancy/test_federation_matrix.py.
 FEDERATION_PREFIX = "federation/"
@@ -159,7 +161,18 @@ def print_objects(org, user):
     job.save()
     other = make_user(org, f"delegate@{org.name.lower()}.test")
     delegate = Delegate.objects.create(organization=org, delegator=user, delegate=other)
-    return {"print_job_id": job.pk, "delegate_id": delegate.pk}
+    from printmgmt.models import PrintPolicy, PrintPolicyAssignment
+
+    policy = PrintPolicy.objects.create(organization=org, name="Matrix policy", force_mono=True)
+    policy_assignment = PrintPolicyAssignment.objects.create(organization=org, kind="personal", user=user,
+                                                             policy=policy)
+    from printmgmt.models import QuotaAssignment, QuotaDefinition
+
+    quota = QuotaDefinition.objects.create(organization=org, name="Matrix quota")
+    quota_assignment = QuotaAssignment.objects.create(organization=org, kind="personal", user=user, definition=quota)
+    return {"print_job_id": job.pk, "delegate_id": delegate.pk, "policy_id": policy.pk,
+            "policy_assignment_id": policy_assignment.pk, "quota_definition_id": quota.pk,
+            "quota_assignment_id": quota_assignment.pk}
 
 
 def _role_for(permission, org):

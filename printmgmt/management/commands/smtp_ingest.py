@@ -1,6 +1,6 @@
 """The e-mail submission server: an SMTP server (aiosmtpd) for every organization's submission address.
 Unknown recipients and senders who are not users of the organization are refused at RCPT time (550), so
-nothing is queued for them; the message itself goes to printmgmt.services.email_submission.accept, whose
+nothing is queued for them, unless the organization takes guests (printmgmt.services.guests); the message itself goes to printmgmt.services.email_submission.accept, whose
 250 reply says how many jobs were created. aiosmtpd runs its own event loop thread: the Django ORM runs in
 a separate worker thread (the ORM must not run inside an event loop), which closes its connections after
 each call so none outlives its use."""

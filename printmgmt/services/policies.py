@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_time
 from ..choices import AssignmentType, ColorMode, DuplexBinding, DuplexScope, JobSource, PolicyDays, TwoSided
 from ..models import PrintPolicy, PrintPolicyAssignment, PrintPolicyWindow
 from . import assignments as assignment_services
+from . import rules
 from .org_settings import get_settings
 
 DEFAULT_NAME = "Default Print Policy"
@@ -46,8 +47,10 @@ def default_policy(organization) -> PrintPolicy:
         return row
     try:
         with transaction.atomic():
-            return PrintPolicy.objects.create(organization=organization, is_default=True,
-                                              name=_free_name(organization, DEFAULT_NAME))
+            row = PrintPolicy.objects.create(organization=organization, is_default=True,
+                                             name=_free_name(organization, DEFAULT_NAME))
+        rules.forget(organization.pk)
+        return row
     except IntegrityError:   # created meanwhile by a concurrent request
         return PrintPolicy.objects.get(organization=organization, is_default=True)
 
@@ -74,9 +77,10 @@ def policy_for(user, organization) -> PrintPolicy | None:
     settings = get_settings(organization)
     if not settings.policies_enabled:
         return None
-    row = assignment_services.assignment_for(PrintPolicyAssignment, user, organization, settings.policy_assign_by,
-                                             related="policy")
-    return row.policy if row is not None else default_policy(organization)
+    cached = rules.rules_for(organization)
+    row = (assignment_services.assignment_for(PrintPolicyAssignment, user, organization, settings.policy_assign_by,
+                                              related="policy") if cached.policy_assignments else None)
+    return row.policy if row is not None else cached.default_policy
 
 
 def settings_of(policy: PrintPolicy) -> dict:
@@ -141,6 +145,7 @@ def delete_policy(policy: PrintPolicy, *, by=None) -> None:
     if policy.is_default:
         raise ValidationError(f"The {DEFAULT_NAME} cannot be deleted; edit it instead.", code="default")
     policy.delete()
+    rules.forget(policy.organization_id)
 
 
 def _save(policy: PrintPolicy, values: dict) -> PrintPolicy:
@@ -160,6 +165,7 @@ def _save(policy: PrintPolicy, values: dict) -> PrintPolicy:
                 [PrintPolicyWindow(policy=policy, weekday=d, start=s, end=e) for d, s, e in windows])
     except IntegrityError as error:   # the same name saved meanwhile
         raise ValidationError({"name": _name_taken(clean["name"])}) from error
+    rules.forget(policy.organization_id)
     return policy
 
 
@@ -324,6 +330,7 @@ def remove_assignments(organization, kind: str, targets, *, by=None) -> int:
     else:
         rows = rows.filter(name__in=targets)
     deleted, _ = rows.delete()
+    rules.forget(organization.pk)
     return deleted
 
 
@@ -364,6 +371,7 @@ def assignment_rows(organization, kind: str, *, policy: PrintPolicy | None = Non
 def remove_assignment(row: PrintPolicyAssignment, *, by=None) -> None:
     _require_enabled(row.organization)
     row.delete()
+    rules.forget(row.organization_id)
 
 
 # --- the decision at release -------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from ..choices import AssignmentType, QuotaColor, QuotaStatus, QuotaTotal
 from ..models import QuotaAssignment, QuotaDefinition, QuotaMonthLimit, QuotaUsage
 from ..models.quotas import EVERY_MONTH
 from . import assignments as assignment_services
+from . import rules
 from .org_settings import get_settings
 
 DEFAULT_NAME = "Default Quota"
@@ -185,6 +186,7 @@ def default_definition(organization) -> QuotaDefinition:
             QuotaMonthLimit.objects.create(definition=row, month=EVERY_MONTH)
     except IntegrityError:   # created meanwhile by a concurrent request
         return _definitions(organization).get(is_default=True)
+    rules.forget(organization.pk)
     return _definitions(organization).get(pk=row.pk)
 
 
@@ -272,6 +274,7 @@ def update_definition(definition: QuotaDefinition, *, name: str | None = None, s
                                                 for m, v in rows.items())
     except IntegrityError as error:
         raise ValidationError({"name": f"A quota definition named “{name}” already exists."}) from error
+    rules.forget(organization.pk)
     return _definitions(organization).get(pk=definition.pk)
 
 
@@ -284,6 +287,7 @@ def delete_definition(definition: QuotaDefinition, *, by=None) -> int:
     with transaction.atomic():
         assigned = QuotaAssignment.objects.filter(definition=definition).count()
         definition.delete()
+    rules.forget(definition.organization_id)
     return assigned
 
 
@@ -315,6 +319,7 @@ def remove_assignments(organization, ids, *, by=None) -> int:
     _require_enabled(organization)
     with transaction.atomic():
         deleted, _ = QuotaAssignment.objects.filter(organization=organization, pk__in=list(ids)).delete()
+    rules.forget(organization.pk)
     return deleted
 
 
@@ -352,12 +357,14 @@ def _allowance(definition, kind, used, month: date) -> Allowance:
                      total_used=used[0], color_used=used[1])
 
 
-def _resolve(user, organization, settings, default=None):
-    row = assignment_services.assignment_for(QuotaAssignment, user, organization, settings.quota_assign_by,
-                                             related="definition")
+def _resolve(user, organization, settings) -> tuple:
+    """(definition, assignment type) for `user`: the assigned definition, else the Default Quota."""
+    cached = rules.rules_for(organization)
+    row = (assignment_services.assignment_for(QuotaAssignment, user, organization, settings.quota_assign_by,
+                                              related="definition") if cached.quota_assignments else None)
     if row is not None:
         return row.definition, str(row.kind)
-    return default or default_definition(organization), DEFAULT_KIND
+    return cached.default_quota, DEFAULT_KIND
 
 
 def allowance(user, organization, at=None, *, lock: bool = False) -> Allowance:
@@ -451,11 +458,14 @@ def user_quota_status(organization, *, status: str = "", definition=None, kind: 
             .values_list("user_id", "total_used", "color_used")}
     limits = {d.pk: d for d in _definitions(organization)}   # one query for every definition's limits
     default = default_definition(organization)
+    assigned = assignment_services.resolver(QuotaAssignment, organization, settings.quota_assign_by,
+                                            related="definition")
     rows = []
     for user in users:
         spent = used.get(user.pk, (0, 0))
         if settings.quotas_enabled:
-            found, found_kind = _resolve(user, organization, settings, default)
+            row = assigned(user)
+            found, found_kind = (row.definition, str(row.kind)) if row is not None else (default, DEFAULT_KIND)
             definition_row = limits.get(found.pk, found)
             quota = _allowance(definition_row, found_kind, spent, month)
         else:   # everything unlimited: the rows show the Default Quota, OK

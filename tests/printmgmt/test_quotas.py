@@ -446,3 +446,29 @@ def test_the_api_refuses_changes_while_quotas_are_off(client, acme, ada):
     response = client.post(f"{api_base(acme)}/definitions/", {"name": "X", "limits": [{"total": "unlimited"}]},
                            content_type="application/json")
     assert response.status_code == 400 and "not enabled" in response.content.decode()
+
+
+def test_user_quota_status_reads_a_constant_number_of_queries(acme, enabled, small, django_assert_max_num_queries):
+    """No query per user: the assignments are read once and matched in memory."""
+    def grow(count):
+        for i in range(count):
+            user = make_user(acme, f"bulk{grow.n}@acme.test", cost_center="CC-9" if i % 2 else "")
+            grow.n += 1
+            if i % 3 == 0:
+                personal(acme, user, small)
+    grow.n = 0
+    grow(3)
+    quotas.assign_quota(acme, "cost_center", "CC-9", small)
+    quotas.user_quota_status(acme)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        rows = quotas.user_quota_status(acme)
+    grow(12)
+    with django_assert_max_num_queries(len(few)):
+        many = quotas.user_quota_status(acme)
+    assert len(many) == len(rows) + 12
+    kinds = {row.email: row.kind for row in many}
+    assert kinds["bulk0@acme.test"] == "personal" and kinds["bulk1@acme.test"] == "cost_center"
+    assert kinds["bulk2@acme.test"] == "default"

@@ -5,7 +5,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BENCHES = ["bench_import.py", "bench_user_list.py", "bench_badge_auth.py", "bench_printer_list.py", "bench_ingest.py",
-           "bench_integration_api.py", "bench_agent_poll.py", "bench_agent_latency.py"]
+           "bench_integration_api.py", "bench_agent_poll.py", "bench_agent_latency.py", "bench_print_release.py",
+           "bench_print_submission.py"]
 
 
 def main() -> int:

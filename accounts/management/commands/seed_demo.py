@@ -64,8 +64,9 @@ class Command(BaseCommand):
         logins.append(("Partner Administrator", pa, partner))
 
         oa = self._user(customer, "admin@acme.lexcloud.test", password, "Olivia", "Admin")
-        role_services.assign_user_roles(oa, [ORGANIZATION_ADMINISTRATOR, "fleet_management_administrator"])
-        logins.append(("Organization + Fleet Admin", oa, customer))
+        role_services.assign_user_roles(oa, [ORGANIZATION_ADMINISTRATOR, "fleet_management_administrator",
+                                             "print_release_management_administrator"])
+        logins.append(("Organization + Fleet + Print Admin", oa, customer))
         ua = self._user(customer, "useradmin@acme.lexcloud.test", password, "Ulysses", "Useradmin")
         role_services.assign_user_roles(ua, [USER_ADMINISTRATOR])
         logins.append(("User Administrator", ua, customer))
@@ -81,6 +82,7 @@ class Command(BaseCommand):
         logins.append(("Organization Administrator", ga, sibling))
 
         printer = self._printer_login(customer)
+        self._print_management(customer)
 
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password for all: {password}):"))
         for role, user, org in logins:
@@ -109,6 +111,15 @@ class Command(BaseCommand):
         if Application.objects.filter(organization=org, name="Demo printer").exists():
             return None
         return applications.create_application(org, "Demo printer", kind=ApplicationKind.DEVICE)
+
+    def _print_management(self, org):
+        """Acme takes documents by e-mail (manage.py smtp_ingest, started by make run) and lets users name
+        delegates."""
+        from printmgmt.services.org_settings import submission_address, update_settings
+
+        update_settings(org, email_submission=True, delegation=True)
+        self.stdout.write(f"Acme's users e-mail documents to print to {submission_address(org)} "
+                          "(SMTP on 127.0.0.1:2525 under make run).")
 
     def _org(self, name, kind, parent):
         org = Organization.objects.filter(name=name).first()

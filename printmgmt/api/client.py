@@ -9,10 +9,9 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_seriali
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from accounts.api.device import DeviceAPIView, ErrorSerializer
+from accounts.api.device import DeviceAPIView, ErrorSerializer, IsDeviceApplication
 
 from ..models.jobs import SETTING_FIELDS
 from ..services import client_submission as service
@@ -23,13 +22,14 @@ app_name = "client"
 TAG = "Client API"
 
 
-class IsSubmittingApplication(BasePermission):
+class IsSubmittingApplication(IsDeviceApplication):
+    """The device API's own check (a printer/device application, not revoked, of an organization that is not
+    being deleted), then the client service's say."""
+
     message = "This application cannot submit print jobs: use a printer/device application of the organization."
 
     def has_permission(self, request, view):
-        token = request.auth
-        application = getattr(token, "application", None)
-        return application is not None and service.may_submit(application)
+        return super().has_permission(request, view) and service.may_submit(request.auth.application)
 
 
 class AuthenticateSubmissionSerializer(serializers.Serializer):

@@ -39,7 +39,9 @@ class QuotaDefinitionSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "is_default", "created_at", "updated_at"]
 
     def get_assignment_count(self, row) -> int:
-        return getattr(row, "assignment_count", None) or row.assignments.count()
+        # the list annotates the count: a definition with no assignment (0) must not query again
+        counted = getattr(row, "assignment_count", None)
+        return row.assignments.count() if counted is None else counted
 
     def to_representation(self, row):
         data = super().to_representation(row)

@@ -13,7 +13,7 @@ from ..choices import QUEUED_STATES, JobSource, JobState
 from ..models import PrintJob
 from ..services import print_tokens
 from ..services.jobs import delete_jobs
-from ..services.submission import _megabytes, submit_job
+from ..services.submission import megabytes, submit_job
 from . import attributes as ipp_attributes
 from .body import Body
 
@@ -147,7 +147,7 @@ def print_job(call: Call) -> Answer:
     limit = django_settings.PRINT_MAX_UPLOAD_BYTES
     if not fits:
         raise IppRefusal(Status.REQUEST_ENTITY_TOO_LARGE,
-                         f"Documents larger than {_megabytes(limit)} cannot be printed.")
+                         f"Documents larger than {megabytes(limit)} cannot be printed.")
     given = call.operation("document-name") or call.operation("job-name") or ""
     title = call.operation("job-name") or call.operation("document-name") or ""
     document.name = ipp_attributes.document_name(given, fmt)

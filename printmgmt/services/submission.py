@@ -18,7 +18,8 @@ from .print_settings import clean_print_settings, default_settings
 MAX_TITLE = PrintJob._meta.get_field("title").max_length
 
 
-def _megabytes(size: int) -> str:
+def megabytes(size: int) -> str:
+    """A size as the refusal messages of every submission path (portal, e-mail, client API, IPP) give it."""
     return f"{size / (1024 * 1024):.0f} MB" if size >= 1024 * 1024 else f"{size // 1024} KB"
 
 
@@ -29,7 +30,7 @@ def check_file(file: File, name: str) -> str:
     if not size:
         raise ValidationError(f"“{name}” is empty.", code="empty")
     if size > limit:
-        raise ValidationError(f"“{name}” is {_megabytes(size)}: documents larger than {_megabytes(limit)} "
+        raise ValidationError(f"“{name}” is {megabytes(size)}: documents larger than {megabytes(limit)} "
                               "cannot be printed.", code="too_large")
     return detect_format(file, name)
 

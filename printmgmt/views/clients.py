@@ -6,7 +6,9 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.urls import path
+from django.utils.decorators import method_decorator
 from django.views import View
+from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from accounts.forms.organizations import apply_errors
@@ -24,6 +26,7 @@ class TokenForm(forms.Form):
                            help_text="The computer that will use it, such as “Office laptop”.")
 
 
+@method_decorator(never_cache, name="dispatch")   # the created token's secret must not stay in a cache
 class ClientsView(PrintViewMixin, TemplateView):
     template_name = "printmgmt/clients.html"
     permission = Perm.PRINT_USE

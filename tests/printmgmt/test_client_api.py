@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.choices import ApplicationKind
+from accounts.choices import ApplicationKind, OrganizationStatus
 from accounts.services import applications
 from printmgmt.choices import JobSource, JobState
 from printmgmt.models import ClientSubmission, PrintJob
@@ -158,6 +158,15 @@ def test_only_printer_device_applications_submit(client, acme):
     agent, _secret = applications.create_application(acme, "Fleet agent", kind=ApplicationKind.AGENT)
     response = submit(client, {"Authorization": f"Bearer {access_token(agent)}"})
     assert response.status_code == 403 and not ClientSubmission.objects.exists()
+
+
+def test_an_organization_being_deleted_takes_no_submission(client, acme, auth):
+    """As for the rest of the device API (accounts.api.device.IsDeviceApplication): nothing is stored for an
+    organization pending deletion."""
+    acme.status = OrganizationStatus.PENDING_DELETION
+    acme.save(update_fields=["status"])
+    response = submit(client, auth)
+    assert response.status_code == 403 and not ClientSubmission.objects.exists() and not stored_files(acme)
 
 
 def test_another_client_of_the_same_organization_does_not_see_the_submission(client, acme, pam, auth):

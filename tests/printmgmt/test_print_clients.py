@@ -31,6 +31,7 @@ def test_create_shows_the_secret_once_and_stores_its_digest(client, pam, url):
     assert response.status_code == 200
     secret = response.context["secret"]
     assert secret.startswith("lxp_") and secret in response.content.decode()
+    assert "no-store" in response["Cache-Control"]   # the page with the secret is kept by no cache
     token = PrintToken.objects.get(user=pam)
     assert token.digest == hashlib.sha256(secret.encode()).hexdigest() and secret not in str(vars(token))
     assert token.prefix == secret[:10] and token.organization_id == pam.organization_id

@@ -20,22 +20,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import throttle
-from accounts.access import effective_permissions
 from accounts.choices import ApplicationKind
-from accounts.roles import Perm
 
 from ..choices import JobSource
 from ..models import ClientSubmission, PrintJob
 from ..models.jobs import SETTING_FIELDS
 from . import print_tokens
 from .print_settings import clean_print_settings
+from .rights import may_print
 from .submission import MAX_TITLE, check_file, submit_job
 
 AUTHENTICATION_WINDOW = timedelta(minutes=3)
 # Print clients authenticate as the organization's printer/device applications; agents' and integrations'
 # credentials serve other purposes and cannot submit (decision 0018).
 SUBMITTING_KINDS = (ApplicationKind.DEVICE,)
-PRINT_PERMS = (Perm.PRINT_USE, Perm.PRINT_ADMIN)
 
 
 class ClientSubmissionError(Exception):
@@ -136,7 +134,7 @@ def _into_queue(application, submission, user, buckets) -> PrintJob:
     if user is None or user.organization_id != application.organization_id or user.is_guest:
         raise ClientSubmissionError("invalid_credentials")   # the throttle token stays taken
     throttle.release(buckets)
-    if not set(PRINT_PERMS) & effective_permissions(user, application.organization):
+    if not may_print(user, application.organization):
         raise ClientSubmissionError("not_allowed")
     with submission.file.open("rb") as handle:
         job = submit_job(application.organization, user, File(handle, name=submission.file_name),

@@ -40,7 +40,7 @@ def record_history(job: PrintJob, printer, result: ReleaseOutcome) -> PrintJobHi
     copies = result.copies if result.copies is not None else job.copies
     duplex = result.duplex if result.duplex is not None else job.two_sided in (TwoSided.LONG_EDGE, TwoSided.SHORT_EDGE)
     impressions = result.impressions if result.impressions is not None else pages * copies
-    sheets = result.sheets if result.sheets is not None else (-(-pages // 2) if duplex else pages) * copies
+    sheets = result.sheets if result.sheets is not None else sheets_for(impressions, copies, duplex)
     color = result.color if result.color is not None else bool(job.color) and job.color_mode == "color"
     by = result.released_by
     return PrintJobHistory.objects.create(
@@ -52,6 +52,14 @@ def record_history(job: PrintJob, printer, result: ReleaseOutcome) -> PrintJobHi
         paper_size=result.paper_size or job.document_paper_size, paper_type=result.paper_type,
         released_by=by if by is not None and by.pk != job.owner_id else None,
         released_by_email=by.email if by is not None and by.pk != job.owner_id else "")
+
+
+def sheets_for(impressions: int, copies: int, duplex: bool) -> int:
+    """Sheets of paper for `impressions` printed sides over `copies` copies (each copy starts a sheet)."""
+    if not duplex:
+        return impressions
+    copies = max(copies, 1)
+    return -(-(impressions // copies) // 2) * copies
 
 
 def removal_row(job: PrintJob, result: str, at: datetime) -> PrintJobHistory:

@@ -93,10 +93,11 @@ def remove_jobs(jobs: list[PrintJob], result: str) -> None:
     PrintJobHistory.objects.bulk_create([removal_row(job, result, now) for job in jobs])
     files = [f.name for job in jobs for f in (job.original, job.document) if f]
     PrintJob.objects.filter(pk__in=[job.pk for job in jobs]).delete()
-    transaction.on_commit(lambda: _delete_files(files))
+    transaction.on_commit(lambda: delete_files(files))
 
 
-def _delete_files(names: list[str]) -> None:
+def delete_files(names: list[str]) -> None:
+    """Stored files of jobs that left the queue (after the commit that removed their rows)."""
     from django.core.files.storage import default_storage
 
     for name in names:

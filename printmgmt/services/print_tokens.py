@@ -13,11 +13,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.access import effective_permissions
 from accounts.models import User
-from accounts.roles import Perm
 
 from ..models import PrintToken
+from .rights import may_print
 
 TOKEN_PREFIX = "lxp_"
 PREFIX_LENGTH = len(TOKEN_PREFIX) + 6            # what the page shows to tell tokens apart
@@ -36,8 +35,7 @@ def looks_like_token(secret: str) -> bool:
 
 def may_hold_tokens(user) -> bool:
     """Active, not a guest, a print user of their own organization (where their IPP jobs go)."""
-    return (user.is_active and not user.is_guest
-            and Perm.PRINT_USE in effective_permissions(user, user.organization))
+    return not user.is_guest and may_print(user, user.organization)
 
 
 def tokens_of(user):

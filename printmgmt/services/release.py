@@ -21,8 +21,6 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.access import effective_permissions
-from accounts.roles import Perm
 from fleet.models import Printer
 
 from ..choices import QUEUED_STATES, ColorMode, HistoryResult, JobState, TwoSided
@@ -30,12 +28,12 @@ from ..models import PrintJob
 from . import policies, quotas
 from .delegates import delegator_ids
 from .history import ReleaseOutcome, record_history
-from .jobs import _delete_files
+from .jobs import delete_files
 from .org_settings import get_settings
+from .rights import may_print
 
 RELEASE_TIMEOUT = timedelta(minutes=15)
 OUTCOMES = (HistoryResult.PRINTED, HistoryResult.CANCELLED, HistoryResult.FAILED)
-PRINT_PERMS = (Perm.PRINT_USE, Perm.PRINT_ADMIN)
 
 NOT_HELD = {
     JobState.RELEASING: ("releasing", "The job is already being printed."),
@@ -64,13 +62,6 @@ class Refusal:
 class ReleaseResult:
     released: list[PrintJob] = field(default_factory=list)   # in state releasing, release_settings set
     refused: list[Refusal] = field(default_factory=list)
-
-
-def may_print(user, organization) -> bool:
-    """Users with a Print Release role, and guests (e-mail guest print: a PIN, no roles)."""
-    if user.organization_id != organization.pk or not user.is_active:
-        return False
-    return bool(user.is_guest or set(PRINT_PERMS) & effective_permissions(user, organization))
 
 
 def release_queue(user, organization, *, include_delegated: bool = True) -> QuerySet:
@@ -244,11 +235,8 @@ def report_outcome(organization, application, job_id, report: PrinterReport) -> 
     impressions = report.pages if report.pages is not None else (done.get("impressions", 0) if printed else 0)
     color = report.color if report.color is not None else bool(done.get("color"))
     copies = done.get("copies", job.copies)
-    sheets = report.sheets
-    if sheets is None:
-        sheets = _sheets(impressions, copies, duplex) if impressions else 0
     record_history(job, job.release_printer, ReleaseOutcome(
-        result=report.result, pages=job.pages or 0, copies=copies, impressions=impressions, sheets=sheets,
+        result=report.result, pages=job.pages or 0, copies=copies, impressions=impressions, sheets=report.sheets,
         color=color and impressions > 0, duplex=duplex, paper_size=report.paper_size[:32],
         paper_type=str(done.get("paper_type", ""))[:32] if done.get("paper_type") != "printer" else "",
         released_by=job.release_by))
@@ -257,19 +245,12 @@ def report_outcome(organization, application, job_id, report: PrinterReport) -> 
     if printed and not done.get("keep"):
         files = [f.name for f in (job.original, job.document) if f]
         job.delete()
-        transaction.on_commit(lambda: _delete_files(files))
+        transaction.on_commit(lambda: delete_files(files))
         return None
     if printed:
         job.release_count += 1
     _back_to_held(job)
     return job
-
-
-def _sheets(impressions: int, copies: int, duplex: bool) -> int:
-    if not duplex:
-        return impressions
-    per_copy = impressions // max(copies, 1)
-    return -(-per_copy // 2) * max(copies, 1)
 
 
 def _back_to_held(job: PrintJob) -> None:
@@ -284,12 +265,17 @@ def _back_to_held(job: PrintJob) -> None:
 
 def expire_releases(now=None) -> int:
     """Retention purge: releases the printer never reported within RELEASE_TIMEOUT go back to held (the printer
-    crashed or lost the network; the job must not stay stuck in "Printing")."""
+    crashed or lost the network; the job must not stay stuck in "Printing"), each with a "failed" history row
+    that charges nothing: the attempt shows in the history, and a report arriving later is refused."""
     now = now or timezone.now()
     with transaction.atomic():
-        stale = list(PrintJob.objects.select_for_update(skip_locked=True)
+        stale = list(PrintJob.objects.select_for_update(skip_locked=True, of=("self",))
+                     .select_related("owner", "organization", "release_by", "release_printer")
                      .filter(state=JobState.RELEASING, release_started_at__lt=now - RELEASE_TIMEOUT)[:1000])
         for job in stale:
+            record_history(job, job.release_printer, ReleaseOutcome(
+                result=HistoryResult.FAILED, copies=job.release_settings.get("copies", job.copies), impressions=0,
+                sheets=0, color=False, released_by=job.release_by, at=now))
             _back_to_held(job)
     return len(stale)
 

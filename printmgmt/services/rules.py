@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import prefetch_related_objects
 
 from ..models import PrintPolicy, PrintPolicyAssignment, QuotaAssignment, QuotaDefinition
@@ -31,11 +32,16 @@ def _key(org_id) -> str:
 
 
 def forget(org_id) -> None:
-    """Drop the cached rules of an organization (called by the services that change them)."""
-    try:
-        cache.delete(_key(org_id))
-    except Exception:  # noqa: BLE001 - the cache is an optimisation here
-        log.warning("print rules cache unavailable", exc_info=True)
+    """Drop the cached rules of an organization (called by the services that change them): now, and again once
+    the change commits, so that a release reading the old rows meanwhile cannot keep them cached."""
+    def drop():
+        try:
+            cache.delete(_key(org_id))
+        except Exception:  # noqa: BLE001 - the cache is an optimisation here
+            log.warning("print rules cache unavailable", exc_info=True)
+
+    drop()
+    transaction.on_commit(drop)
 
 
 def rules_for(organization) -> Rules:

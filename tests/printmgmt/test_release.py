@@ -328,6 +328,10 @@ def test_a_stale_release_goes_back_to_held_in_the_purge(acme, pam, device, held)
     assert purge()["releases"] == 1
     job.refresh_from_db()
     assert (job.state, job.release_settings) == (JobState.HELD, {})
+    # the attempt is in the history, charging nothing; the late report is refused
+    row = PrintJobHistory.objects.get(job_id=job.pk)
+    assert (row.result, row.impressions, row.sheets, row.released_by) == ("failed", 0, 0, None)
+    assert device.outcome(job.pk, result="printed").status_code == 404
 
 
 def test_bad_outcomes_are_refused(acme, pam, device, held):

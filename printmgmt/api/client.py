@@ -16,6 +16,7 @@ from accounts.api.device import DeviceAPIView, ErrorSerializer, IsDeviceApplicat
 from ..models.jobs import SETTING_FIELDS
 from ..services import client_submission as service
 from ..services.client_submission import ClientSubmissionError
+from ..uploads import bound_uploads
 from .serializers import PrintJobUploadSerializer
 
 app_name = "client"
@@ -71,6 +72,10 @@ def _as_drf(error) -> ValidationError:
 
 class SubmissionListView(ClientAPIView):
     parser_classes = [MultiPartParser, FormParser]
+
+    def initialize_request(self, request, *args, **kwargs):
+        bound_uploads(request)   # before authentication (its CSRF check) reads the body
+        return super().initialize_request(request, *args, **kwargs)
 
     @extend_schema(tags=[TAG], operation_id="client_submit", summary="Send a document; its user authenticates next",
                    description="multipart/form-data: `file`, optional `title` and print settings. The document is "

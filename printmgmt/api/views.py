@@ -21,6 +21,7 @@ from ..services import org_settings
 from ..services import print_settings as settings_services
 from ..services.history import history_for
 from ..services.submission import submit_job
+from ..uploads import bound_uploads
 from .serializers import (
     DelegateSerializer,
     OrganizationPrintSettingsSerializer,
@@ -48,6 +49,10 @@ class PrintJobListAPI(OrgScopedAPIMixin, generics.ListCreateAPIView):
 
     permission = Perm.PRINT_USE
     parser_classes = [MultiPartParser, FormParser]
+
+    def initialize_request(self, request, *args, **kwargs):
+        bound_uploads(request)   # before authentication (its CSRF check) reads the body
+        return super().initialize_request(request, *args, **kwargs)
 
     def get_serializer_class(self):
         return PrintJobUploadSerializer if self.request.method == "POST" else PrintJobSerializer

@@ -7,7 +7,9 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.generic import TemplateView
 
 from accounts.forms.organizations import apply_errors
@@ -21,6 +23,7 @@ from ..services import jobs as job_services
 from ..services import print_settings as settings_services
 from ..services.org_settings import get_settings
 from ..services.submission import submit_job
+from ..uploads import bound_uploads
 from .base import PAGE_SIZE, PrintViewMixin, plural
 
 
@@ -78,6 +81,13 @@ class UploadView(QueueMixin, View):
     picked user, else the viewer's own)."""
 
     http_method_names = ["post"]
+
+    @method_decorator(csrf_exempt)
+    def dispatch(self, request, *args, **kwargs):
+        """The CSRF check reads the body: the bounded upload handler must be in place before it (Django's
+        documented pattern: csrf_exempt around it, csrf_protect after)."""
+        bound_uploads(request)
+        return csrf_protect(super().dispatch)(request, *args, **kwargs)
 
     def post(self, request, org_id):
         owner = self.picked_owner()

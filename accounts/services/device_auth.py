@@ -229,7 +229,7 @@ def _login(application, user, method, badge=None, reason="ok") -> DeviceLogin:
     if badge is not None:
         _services()[0].touch_badge(badge)
     audit(application, method, succeeded=True, reason=reason, user=user)
-    token, expires_in = device_sessions.issue_session(user, application)
+    token, expires_in = device_sessions.issue_session(user, application, method)
     return DeviceLogin(user, printer_roles(user, organization), token, expires_in, badge)
 
 

@@ -13,8 +13,11 @@ SALT = "device-session"
 SESSION_LIFETIME = 15 * 60  # seconds
 
 
-def issue_session(user, application) -> tuple[str, int]:
-    token = signing.dumps({"u": user.pk, "a": application.pk, "o": str(application.organization_id)}, salt=SALT)
+def issue_session(user, application, method: str = "") -> tuple[str, int]:
+    """A session token for `user` at `application`'s printer; `method` (badge, pin, code...) is how the user
+    logged in, which some printer apps restrict (Cloud Print Release: PIN or secure login code only)."""
+    token = signing.dumps({"u": user.pk, "a": application.pk, "o": str(application.organization_id),
+                           "m": str(method)}, salt=SALT)
     return token, SESSION_LIFETIME
 
 
@@ -30,5 +33,8 @@ def user_for_session(token, application) -> User | None:
         return None
     if getattr(application, "revoked_at", None) is not None:
         return None
-    return (User.objects.select_related("organization")
+    user = (User.objects.select_related("organization")
             .filter(pk=data.get("u"), organization_id=application.organization_id, is_active=True).first())
+    if user is not None:
+        user.login_method = data.get("m", "")
+    return user

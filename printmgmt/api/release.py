@@ -23,6 +23,7 @@ from accounts.api.device import (
     ErrorSerializer,
     session_user,
 )
+from accounts.choices import AuthMethod
 
 from ..choices import ColorMode, JobState, PaperSize, TwoSided
 from ..models import PrintJob
@@ -38,6 +39,7 @@ MAX_JOBS_PER_RELEASE = 500
 PRINT_RELEASE, CLOUD_PRINT_RELEASE = "print_release", "cloud_print_release"
 APPS = ((PRINT_RELEASE, "Print Release app (4.3-inch and bigger screens)"),
         (CLOUD_PRINT_RELEASE, "Cloud Print Release (2.8-inch screens): releases all, no delegated jobs"))
+CLOUD_PRINT_RELEASE_LOGINS = (AuthMethod.PIN, AuthMethod.CODE)
 NOT_FOUND = {"error": "not_found", "detail": "There is no such print job."}
 
 SESSION = OpenApiParameter(SESSION_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
@@ -212,6 +214,12 @@ class SessionAPIView(ReleaseAPIView):
         if self.user is None:
             raise ReleaseError("invalid_session", MESSAGES["invalid_session"], status.HTTP_401_UNAUTHORIZED)
 
+    def check_app(self, app: str) -> None:
+        """Cloud Print Release: "Users can use Cloud Print Release using a PIN or secure login code only"."""
+        if app == CLOUD_PRINT_RELEASE and getattr(self.user, "login_method", "") not in CLOUD_PRINT_RELEASE_LOGINS:
+            raise ReleaseError("method_not_allowed", "Cloud Print Release works with a PIN or a secure login code "
+                                                     "only.")
+
     def release_answer(self, result) -> Response:
         released = []
         for job in result.released:
@@ -233,6 +241,7 @@ class JobListView(SessionAPIView):
         parameters=[SESSION, OpenApiParameter("app", OpenApiTypes.STR, enum=[a for a, _l in APPS], required=False)],
         responses={200: JobListSerializer, 401: NO_SESSION})
     def get(self, request):
+        self.check_app(request.query_params.get("app", PRINT_RELEASE))
         delegated = request.query_params.get("app", PRINT_RELEASE) != CLOUD_PRINT_RELEASE
         jobs = release_services.release_queue(self.user, self.organization, include_delegated=delegated)
         return Response({"jobs": [_job_body(job, self.user) for job in jobs[:1000]],
@@ -254,6 +263,7 @@ class ReleaseView(SessionAPIView):
                                                                      "`not_allowed` (no Print Release role).")})
     def post(self, request):
         data = self.valid(ReleaseRequestSerializer)
+        self.check_app(data["app"])
         return self.release_answer(release_services.start_release(
             self.user, self.organization, "all" if data["all"] else data["job_ids"], application=self.application,
             printer_serial=data.get("printer_serial", ""), copies=data.get("copies"), keep=data["keep"],

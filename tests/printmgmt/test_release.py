@@ -35,8 +35,8 @@ class Device:
         self.token = access_token(self.app)
         self.session = ""
 
-    def login(self, user):
-        self.session = issue_session(user, self.app)[0]
+    def login(self, user, method="pin"):
+        self.session = issue_session(user, self.app, method)[0]
         return self
 
     def headers(self, session=True):
@@ -252,6 +252,13 @@ def test_cloud_print_release_releases_all_and_no_delegated_jobs(acme, pam, dan, 
     assert _ids(body["released"]) == [dans.pk]
     pams.refresh_from_db()
     assert pams.state == JobState.HELD
+    # "Users can use Cloud Print Release using a PIN or secure login code only"
+    device.login(pam, method="badge")
+    for response in (device.get("jobs", app="cloud_print_release"),
+                     device.post("release", {"all": True, "app": "cloud_print_release"})):
+        assert (response.status_code, response.json()["error"]) == (403, "method_not_allowed")
+    device.login(pam, method="code")
+    assert _ids(device.release(all=True, app="cloud_print_release")["released"]) == [pams.pk]
 
 
 def test_delete_at_the_printer(acme, pam, device, held, django_capture_on_commit_callbacks):

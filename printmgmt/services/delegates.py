@@ -29,8 +29,10 @@ def add_delegate(delegator, delegate, *, expires_after_days: int | None = None, 
     organization = delegator.organization
     if not get_settings(organization).delegation:
         raise ValidationError("Print job delegation is not enabled for this organization.")
-    if delegate.organization_id != organization.pk or not delegate.is_active:
+    if delegate.organization_id != organization.pk or not delegate.is_active or delegate.is_guest:
         raise ValidationError({"delegate": "Select an active user of the organization."})
+    if delegator.is_guest:   # a guest of e-mail submission has a PIN and a queue, nothing more
+        raise ValidationError("Guests cannot name delegates.")
     if delegate.pk == delegator.pk:
         raise ValidationError({"delegate": "You cannot be your own delegate."})
     expires_at = None

@@ -58,6 +58,19 @@ def test_no_self_delegation_and_no_users_of_other_organizations(acme, globex, pa
         delegate_services.add_delegate(pam, make_user(globex, "g@globex.test"))
 
 
+def test_guests_neither_name_nor_become_delegates(acme, pam, delegation):
+    from printmgmt.services import guests
+    from tests.accounts.test_device_api_fixtures import configure
+
+    configure(acme, pin=True)
+    update_settings(acme, email_submission=True, guest_email_submission=True)
+    guest = guests.guest_for(acme, "visitor@guest.test").user
+    for delegator, delegate in ((pam, guest), (guest, pam)):
+        with pytest.raises(ValidationError):
+            delegate_services.add_delegate(delegator, delegate)
+    assert not Delegate.objects.exists()
+
+
 def test_the_delegates_page_adds_and_removes(client, acme, pam, dan, delegation, django_capture_on_commit_callbacks):
     client.force_login(pam)
     url = reverse("printmgmt:delegates", kwargs={"org_id": acme.pk})

@@ -96,8 +96,8 @@ class ReleasedJobSerializer(ReleaseJobSerializer):
 
 class RefusedJobSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    error = serializers.CharField(help_text="not_found, releasing, not_ready, failed, policy, printing_disabled, "
-                                            "quota_exceeded, color_quota_exceeded.")
+    error = serializers.CharField(help_text="not_found, releasing, not_ready, failed, color_change, policy, "
+                                            "printing_disabled, quota_exceeded, color_quota_exceeded.")
     detail = serializers.CharField(help_text="The message to show the user.")
 
 
@@ -137,6 +137,11 @@ class ReleaseRequestSerializer(AutoReleaseRequestSerializer):
     copies = serializers.IntegerField(required=False, min_value=1, max_value=MAX_COPIES,
                                       help_text="Only with Enable changing the number of copies before release.")
     keep = serializers.BooleanField(required=False, default=False, help_text="Print and keep (when enabled).")
+    color_mode = serializers.ChoiceField(choices=ColorMode.choices, required=False,
+                                         help_text="Change Print Settings > Color, for this release (black and "
+                                                   "white jobs stay black and white).")
+    two_sided = serializers.ChoiceField(choices=TwoSided.choices, required=False,
+                                        help_text="Change Print Settings > Sides, for this release.")
     app = serializers.ChoiceField(choices=APPS, required=False, default=PRINT_RELEASE)
 
     def validate(self, attrs):
@@ -146,7 +151,7 @@ class ReleaseRequestSerializer(AutoReleaseRequestSerializer):
             if not attrs["all"]:
                 raise serializers.ValidationError({"all": "Cloud Print Release releases all print jobs; "
                                                           "individual print job selection is not supported."})
-            if "copies" in attrs or attrs["keep"]:
+            if {"copies", "color_mode", "two_sided"} & set(attrs) or attrs["keep"]:
                 raise serializers.ValidationError({"app": "Cloud Print Release does not change print settings."})
         return attrs
 
@@ -267,7 +272,8 @@ class ReleaseView(SessionAPIView):
         return self.release_answer(release_services.start_release(
             self.user, self.organization, "all" if data["all"] else data["job_ids"], application=self.application,
             printer_serial=data.get("printer_serial", ""), copies=data.get("copies"), keep=data["keep"],
-            local_time=data.get("local_time"), include_delegated=data["app"] != CLOUD_PRINT_RELEASE))
+            local_time=data.get("local_time"), include_delegated=data["app"] != CLOUD_PRINT_RELEASE,
+            color_mode=data.get("color_mode"), two_sided=data.get("two_sided")))
 
 
 class AutoReleaseView(SessionAPIView):

@@ -88,10 +88,13 @@ def printer_for(organization, serial: str) -> Printer | None:
 
 
 def start_release(user, organization, job_ids, *, application, printer_serial: str = "", copies: int | None = None,
-                  keep: bool = False, local_time=None, include_delegated: bool = True) -> ReleaseResult:
+                  keep: bool = False, local_time=None, include_delegated: bool = True, color_mode: str | None = None,
+                  two_sided: str | None = None) -> ReleaseResult:
     """Release `job_ids` (or "all": the user's release queue, in its order) at the application's printer.
     Each job is checked and moved to releasing on its own; what cannot be released is refused with a code and
-    a message, and stays held. Raises ReleaseError for an option the organization does not allow."""
+    a message, and stays held. `copies`, `color_mode` and `two_sided` are the Print Release app's Change Print
+    Settings for this release (the job keeps its own); the print policy applies after them. Raises
+    ReleaseError for an option the organization does not allow."""
     org_settings = get_settings(organization)
     if copies is not None and not org_settings.change_copies_before_release:
         raise ReleaseError("copies_not_allowed", "Changing the number of copies at the printer is not enabled "
@@ -111,12 +114,13 @@ def start_release(user, organization, job_ids, *, application, printer_serial: s
     for pk in ids:
         with transaction.atomic():
             outcome = _release_one(pk, user, organization, owners, application=application, printer=printer,
-                                   copies=copies, keep=keep, local_time=local_time)
+                                   copies=copies, keep=keep, local_time=local_time,
+                                   changes={"color_mode": color_mode, "two_sided": two_sided})
         (result.released if isinstance(outcome, PrintJob) else result.refused).append(outcome)
     return result
 
 
-def _release_one(pk, user, organization, owners, *, application, printer, copies, keep, local_time):
+def _release_one(pk, user, organization, owners, *, application, printer, copies, keep, local_time, changes):
     job = (PrintJob.objects.select_for_update(of=("self",)).select_related("owner")
            .filter(pk=pk, organization=organization).first())
     if job is None or job.owner_id not in owners:
@@ -126,6 +130,11 @@ def _release_one(pk, user, organization, owners, *, application, printer, copies
         return Refusal(pk, code, message)
     if not job.document:
         return Refusal(pk, "not_ready", "The job is still being prepared for printing.")
+    if changes.get("color_mode") == ColorMode.COLOR and job.color_mode == ColorMode.MONO:
+        return Refusal(pk, "color_change", "A black-and-white job cannot be changed to color at the printer.")
+    for name, value in changes.items():
+        if value is not None:
+            setattr(job, name, value)   # this release only: the save below writes the release fields alone
     owner = job.owner
     decision = policies.decide(owner, organization, job, local_time=local_time)
     if not decision.allowed:

@@ -196,6 +196,21 @@ def test_cancelled_or_failed_releases_leave_the_job_held(acme, pam, device, held
     assert device.release(job_ids=[job.pk])["released"]
 
 
+def test_color_and_sides_change_for_the_release_only_and_never_mono_to_color(acme, pam, device, held):
+    """The Print Release app's Change Print Settings > Color and Sides ("You cannot change black-and-white print
+    jobs to color at the printer")."""
+    color, mono = held(pam, pages=3, color=True)[0], held(pam, pages=1, color_mode="mono")[0]
+    device.login(pam)
+    body = device.release(job_ids=[color.pk], color_mode="mono", two_sided="long_edge")
+    settings = body["released"][0]["settings"]
+    assert (settings["color_mode"], settings["two_sided"], settings["color"]) == ("mono", "long_edge", False)
+    color.refresh_from_db()
+    assert (color.color_mode, color.two_sided) == ("color", "printer")      # the job keeps its own settings
+    refused = device.release(job_ids=[mono.pk], color_mode="color")["refused"]
+    assert [(r["id"], r["error"]) for r in refused] == [(mono.pk, "color_change")]
+    assert device.post("release", {"all": True, "app": "cloud_print_release", "two_sided": "off"}).status_code == 400
+
+
 def test_copies_only_when_the_organization_allows_it(acme, pam, device, held):
     job = held(pam, pages=2)[0]
     device.login(pam)

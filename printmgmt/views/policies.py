@@ -63,8 +63,7 @@ class PolicyFormView(PolicyViewMixin, TemplateView):
 
     def get_context_data(self, form=None, **kwargs):
         form = form or PrintPolicyForm(policy_values=self.initial_values())
-        return super().get_context_data(form=form, mode=self.mode, day_names=policy_services.DAY_NAMES,
-                                        **kwargs)
+        return super().get_context_data(form=form, mode=self.mode, **kwargs)
 
     def post(self, request, org_id, **kwargs):
         form = PrintPolicyForm(request.POST)

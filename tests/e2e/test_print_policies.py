@@ -29,6 +29,7 @@ def test_enable_create_duplicate_assign_and_remove_a_print_policy(page, acme):
     # Administration > Print Policies: only the Default Print Policy, so "Create Print Policy"
     page.click("[data-testid=nav-administration]")
     page.click("[data-testid=nav-policies]")
+    page.wait_for_load_state()   # the click returns once the next page starts loading
     assert page.locator("[data-testid=policy-name]").all_inner_texts() == ["Default Print Policy"]
     page.click("[data-testid=policy-create]:has-text('Create Print Policy')")
 
@@ -74,6 +75,7 @@ def test_enable_create_duplicate_assign_and_remove_a_print_policy(page, acme):
     # Print Policy Assignments > Personal > Assign Policy > e-mail, Select print policy > Assign Print Policy
     page.click("[data-testid=nav-administration]")
     page.click("[data-testid=nav-policy-assignments]")
+    page.wait_for_load_state()   # the click returns once the next page starts loading
     assert page.locator("[data-testid=tab-personal]").is_visible()
     page.click("[data-testid=policy-assign-open]")
     page.fill("#id_target", "dan@acme.test")

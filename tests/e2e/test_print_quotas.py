@@ -14,6 +14,7 @@ pytestmark = pytest.mark.e2e
 def open_admin_menu(page, item):
     page.click("[data-testid=nav-administration]")
     page.click(f"[data-testid={item}]")
+    page.wait_for_load_state()   # the click returns once the next page starts loading
 
 
 def test_enable_define_assign_and_watch_a_quota(page, acme):

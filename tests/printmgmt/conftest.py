@@ -33,3 +33,23 @@ def submit(django_capture_on_commit_callbacks):
         return job
 
     return run
+
+
+@pytest.fixture
+def smtp():
+    """smtp_ingest's SMTP server (aiosmtpd) on a free loopback port."""
+    from printmgmt.management.commands.smtp_ingest import make_controller, stop_controller
+    from tests.printmgmt.test_email_submission import _free_port
+
+    controller = make_controller("127.0.0.1", _free_port())
+    controller.start()
+    yield controller
+    stop_controller(controller)
+
+
+@pytest.fixture
+def service(live_server):
+    """The printer URI of the live server's IPP print service (loopback)."""
+    from urllib.parse import urlsplit
+
+    return f"ipp://127.0.0.1:{urlsplit(live_server.url).port}/ipp/print"

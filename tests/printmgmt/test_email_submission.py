@@ -33,14 +33,6 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def smtp(settings):
-    controller = make_controller("127.0.0.1", _free_port())
-    controller.start()
-    yield controller
-    stop_controller(controller)
-
-
-@pytest.fixture
 def acme_address(acme):
     update_settings(acme, email_submission=True)
     return submission_address(acme)

@@ -14,28 +14,18 @@ from accounts.auth import EmailBackend
 from accounts.models import RoleAssignment, User, UserPin
 from accounts.services import printer_login
 from printmgmt.choices import GuestAssignment, JobSource, JobState
-from printmgmt.management.commands.smtp_ingest import make_controller, stop_controller
 from printmgmt.models import GuestSender, PrintJob, PrintJobHistory
 from printmgmt.services import guests, retention
 from printmgmt.services.org_settings import submission_address, update_settings
 from tests.accounts.test_device_api_fixtures import access_token, configure, printer_of
 
 from .documents import pdf_bytes, text_bytes
-from .test_email_submission import _free_port, message, send
+from .test_email_submission import message, send
 
 pytestmark = pytest.mark.django_db(transaction=True)   # the SMTP server's ORM thread must see the rows
 
 VISITOR = "Visitor@Example.test"
 PIN_RE = re.compile(r"Your PIN: (\d+)")
-
-
-@pytest.fixture
-def smtp():
-    """smtp_ingest's SMTP server on a free loopback port (as in test_email_submission)."""
-    controller = make_controller("127.0.0.1", _free_port())
-    controller.start()
-    yield controller
-    stop_controller(controller)
 
 
 @pytest.fixture

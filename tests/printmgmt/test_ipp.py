@@ -33,13 +33,6 @@ def _needs_ipptool():
 
 
 @pytest.fixture
-def service(live_server):
-    """The printer URI of the live server's IPP print service (loopback)."""
-    port = urlsplit(live_server.url).port
-    return f"ipp://127.0.0.1:{port}/ipp/print"
-
-
-@pytest.fixture
 def pdf(tmp_path):
     path = tmp_path / "report.pdf"
     path.write_bytes(pdf_bytes(2, color=True))

@@ -19,14 +19,13 @@ from tests.accounts.test_device_api_fixtures import ALL_METHODS, Person, configu
 from tests.agents.ipp_printer import ipp_everywhere_printer
 
 from .documents import pdf_bytes
-from .test_email_submission import message, smtp  # noqa: F401 - the SMTP server fixture
-from .test_ipp import _needs_ipptool, assert_passes, ipptool, service  # noqa: F401 - fixtures
+from .test_email_submission import message
+from .test_ipp import _needs_ipptool, assert_passes, ipptool  # noqa: F401 - _needs_ipptool: an autouse fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_ipptool_and_email_jobs_are_released_by_badge_to_ippeveprinter(live_server, service, smtp, acme,  # noqa: F811
-                                                                         tmp_path):
+def test_ipptool_and_email_jobs_are_released_by_badge_to_ippeveprinter(live_server, service, smtp, acme, tmp_path):
     configure(acme, **ALL_METHODS)
     update_settings(acme, email_submission=True, quotas_enabled=True)
     quota = quotas.default_definition(acme)

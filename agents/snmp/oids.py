@@ -48,9 +48,11 @@ PRT_SERIAL = oid("1.3.6.1.2.1.43.5.1.1.17.1")
 PRT_ALERT_CRITICAL_EVENTS = oid("1.3.6.1.2.1.43.5.1.1.18.1")
 PRT_ALERT_ALL_EVENTS = oid("1.3.6.1.2.1.43.5.1.1.19.1")
 PRT_INPUT_VENDOR = oid("1.3.6.1.2.1.43.8.2.1.14.1.1")
-PRT_MARKER_LIFE_COUNT = oid("1.3.6.1.2.1.43.10.2.1.4.1.1")
-PRT_MARKER_POWER_ON_COUNT = oid("1.3.6.1.2.1.43.10.2.1.5.1.1")
-PRT_MARKER_COLORANTS = oid("1.3.6.1.2.1.43.10.2.1.6.1.1")   # prtMarkerProcessColorants: 1 on a mono printer
+# prtMarkerTable columns of the first marker (index hrDeviceIndex.prtMarkerIndex)
+PRT_MARKER = oid("1.3.6.1.2.1.43.10.2.1")
+PRT_MARKER_LIFE_COUNT = PRT_MARKER + (4, PRINTER_DEVICE, 1)
+PRT_MARKER_POWER_ON_COUNT = PRT_MARKER + (5, PRINTER_DEVICE, 1)
+PRT_MARKER_COLORANTS = PRT_MARKER + (6, PRINTER_DEVICE, 1)   # prtMarkerProcessColorants: 1 on a mono printer
 PRT_CONSOLE_TEXT = oid("1.3.6.1.2.1.43.16.5.1.2.1.1")
 
 # prtInputTable columns (index hrDeviceIndex.prtInputIndex)

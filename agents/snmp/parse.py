@@ -326,10 +326,11 @@ def counters(life_count: int | None, cells: dict[Oid, str], values: dict[Oid, Va
 ENTERPRISES = {641: "Lexmark", 11: "HP", 1602: "Canon", 253: "Xerox", 367: "Ricoh", 2435: "Brother",
                1347: "Kyocera", 1248: "Epson", 18334: "Konica Minolta", 2001: "OKI", 1129: "Toshiba",
                236: "Samsung", 10642: "Zebra", 674: "Dell", 2590: "Sharp"}
+KYOCERA_SERIAL = oids.dotted(oids.oid("1.3.6.1.4.1.1347") + (40, 10, 1, 1, 5, 1))   # Kyocera private MIB
 VENDOR_SERIALS = {  # where a vendor keeps the serial when prtGeneralSerialNumber is missing (glpi-agent)
     "Lexmark": ("1.3.6.1.4.1.641.2.1.2.1.6.1",), "Xerox": ("1.3.6.1.4.1.253.8.53.3.2.1.3.1",),
     "HP": ("1.3.6.1.4.1.11.2.3.9.4.2.1.1.3.3.0",), "Ricoh": ("1.3.6.1.4.1.367.3.2.1.2.1.4.0",),
-    "Brother": ("1.3.6.1.4.1.2435.2.3.9.4.2.1.5.5.1.0",), "Kyocera": ("1.3.6.1.4.1.1347.40.10.1.1.5.1",),
+    "Brother": ("1.3.6.1.4.1.2435.2.3.9.4.2.1.5.5.1.0",), "Kyocera": (KYOCERA_SERIAL,),
     "Canon": ("1.3.6.1.4.1.1602.1.2.1.4.0",), "Samsung": ("1.3.6.1.4.1.236.11.5.1.1.1.4.0",),
     "Epson": ("1.3.6.1.4.1.1248.1.2.2.1.1.1.5.1",),
 }

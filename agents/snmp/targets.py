@@ -2,7 +2,9 @@
 per-address back-off that keeps dead addresses from costing a time-out on every discovery run.
 
 Address formats are the server's (fleet.services.criteria): a single IPv4 address, a wildcard "10.20.15.*" /
-"10.20.*.*", a range "10.20.15.3-10.20.15.34", or a host name; "::1" is accepted too.
+"10.20.*.*", a range "10.20.15.3-10.20.15.34", or a host name; "::1" is accepted too. The 10.20.x addresses
+here and in the error messages below are the guide's format examples, text shown to a user: nothing ever
+sends a packet to them (and this module skips every non-loopback address anyway, see below).
 
 Network rule of this workplace: the agent probes only loopback addresses (127.0.0.0/8 and ::1) unless the
 caller passes `allow_non_loopback=True` (a real deployment). Anything else is skipped with a warning in the

@@ -134,7 +134,7 @@ def test_pwg_counters_map_to_the_guide_names_and_stay_raw():
     impressions = "1.3.6.1.4.1.2699.1.3.1.8.1"
     assert cells[oids.oid(f"{impressions}.4.2.3.3")] == "printSideCount"
     assert cells[oids.oid(f"{impressions}.7.1.3.3")] == "colorSideCount"
-    assert cells[oids.oid("1.3.6.1.4.1.2699.1.3.1.10.1.4.3.3.3")] == "copySheetCount"
+    assert cells[oids.IC_SHEETS + (4, 3, 3, 3)] == "copySheetCount"
     assert cells[oids.oid("1.3.6.1.4.1.2699.1.3.1.9.1.4.1.3.3")] == "duplexSideCount"
     assert set(cells.values()) <= COUNTER_SET and set(parse.IC_COUNTERS.values()) <= COUNTER_SET
     values = {oids.oid(f"{impressions}.4.2.3.3"): Value("Counter32", 2_147_483_000),   # raw, near the wrap

@@ -39,9 +39,9 @@ def submit(django_capture_on_commit_callbacks):
 def smtp():
     """smtp_ingest's SMTP server (aiosmtpd) on a free loopback port."""
     from printmgmt.management.commands.smtp_ingest import make_controller, stop_controller
-    from tests.printmgmt.test_email_submission import _free_port
+    from tests.agents.agent_support import free_port
 
-    controller = make_controller("127.0.0.1", _free_port())
+    controller = make_controller("127.0.0.1", free_port())
     controller.start()
     yield controller
     stop_controller(controller)

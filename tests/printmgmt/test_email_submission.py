@@ -4,7 +4,6 @@ refused at RCPT, unsupported attachments get a reply listing the 17 formats whil
 import os
 import signal
 import smtplib
-import socket
 import subprocess
 import sys
 from email import message_from_bytes, policy
@@ -19,17 +18,12 @@ from printmgmt.management.commands.smtp_ingest import make_controller, stop_cont
 from printmgmt.models import PrintJob
 from printmgmt.services import email_submission
 from printmgmt.services.org_settings import submission_address, update_settings
+from tests.agents.agent_support import free_port
 from tests.conftest import make_user
 
 from .documents import image_bytes, pdf_bytes, text_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)   # the SMTP server's ORM thread must see the rows
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -161,7 +155,7 @@ def test_a_message_over_the_size_limit_is_refused(acme, pam, acme_address, setti
     msg = message(pam.email, acme_address, files=(("big.pdf", os.urandom(20_000)),))
     outcome = email_submission.accept(pam.email, [acme_address], msg.as_bytes())
     assert outcome.code == 552 and not PrintJob.objects.exists()
-    controller = make_controller("127.0.0.1", _free_port())   # the SMTP server enforces it during DATA too
+    controller = make_controller("127.0.0.1", free_port())   # the SMTP server enforces it during DATA too
     controller.start()
     try:
         code, text = send(controller, pam.email, acme_address, msg)
@@ -171,7 +165,7 @@ def test_a_message_over_the_size_limit_is_refused(acme, pam, acme_address, setti
 
 
 def test_the_command_stops_cleanly_on_sigterm():
-    port = _free_port()
+    port = free_port()
     manage = Path(__file__).resolve().parents[2] / "manage.py"
     process = subprocess.Popen([sys.executable, str(manage), "smtp_ingest", "--port", str(port)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

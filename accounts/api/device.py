@@ -125,11 +125,15 @@ class DeviceAPIView(APIView):
         return Response(body, status=exc.status, headers=headers)
 
 
+def session_of(request):
+    """For the release and scan endpoints: the session (user, login method) of the X-Session-Token the printer
+    sends with its own access token, or None."""
+    return device_sessions.session_for(request.headers.get(SESSION_HEADER, ""), request.auth.application)
+
+
 def session_user(request):
-    """For the release and scan endpoints of later issues: the user of the X-Session-Token the printer sends
-    with its own access token, or None."""
-    token = request.headers.get(SESSION_HEADER, "")
-    return device_sessions.user_for_session(token, request.auth.application)
+    session = session_of(request)
+    return session.user if session is not None else None
 
 
 # --- serializers (request validation and the OpenAPI document) ---------------------------------------------

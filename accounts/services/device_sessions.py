@@ -5,6 +5,8 @@ The token is signed (django.core.signing, salt "device-session", SECRET_KEY) and
 application (printer) it was issued to; it is valid for SESSION_LIFETIME seconds and only presented together
 with that application's own access token. Nothing is stored: a token cannot be revoked before it expires,
 but a deactivated or moved user, or a revoked application, is refused at once."""
+from dataclasses import dataclass
+
 from django.core import signing
 
 from ..models import User
@@ -21,8 +23,14 @@ def issue_session(user, application, method: str = "") -> tuple[str, int]:
     return token, SESSION_LIFETIME
 
 
-def user_for_session(token, application) -> User | None:
-    """The user of a session token issued to this application, while it is valid; otherwise None."""
+@dataclass(frozen=True)
+class DeviceSession:
+    user: User
+    method: str   # how the user logged in at the printer ("" for tokens issued before methods were recorded)
+
+
+def session_for(token, application) -> DeviceSession | None:
+    """The session of a token issued to this application, while it is valid; otherwise None."""
     if not token or not isinstance(token, str):
         return None
     try:
@@ -35,6 +43,10 @@ def user_for_session(token, application) -> User | None:
         return None
     user = (User.objects.select_related("organization")
             .filter(pk=data.get("u"), organization_id=application.organization_id, is_active=True).first())
-    if user is not None:
-        user.login_method = data.get("m", "")
-    return user
+    return DeviceSession(user, str(data.get("m", ""))) if user is not None else None
+
+
+def user_for_session(token, application) -> User | None:
+    """The user of a session token issued to this application, while it is valid; otherwise None."""
+    session = session_for(token, application)
+    return session.user if session is not None else None

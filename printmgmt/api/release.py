@@ -21,7 +21,7 @@ from accounts.api.device import (
     UNAUTHORIZED,
     DeviceAPIView,
     ErrorSerializer,
-    session_user,
+    session_of,
 )
 from accounts.choices import AuthMethod
 
@@ -215,13 +215,14 @@ class SessionAPIView(ReleaseAPIView):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        self.user = session_user(request)
+        self.session = session_of(request)
+        self.user = self.session.user if self.session is not None else None
         if self.user is None:
             raise ReleaseError("invalid_session", MESSAGES["invalid_session"], status.HTTP_401_UNAUTHORIZED)
 
     def check_app(self, app: str) -> None:
         """Cloud Print Release: "Users can use Cloud Print Release using a PIN or secure login code only"."""
-        if app == CLOUD_PRINT_RELEASE and getattr(self.user, "login_method", "") not in CLOUD_PRINT_RELEASE_LOGINS:
+        if app == CLOUD_PRINT_RELEASE and self.session.method not in CLOUD_PRINT_RELEASE_LOGINS:
             raise ReleaseError("method_not_allowed", "Cloud Print Release works with a PIN or a secure login code "
                                                      "only.")
 
